@@ -1,0 +1,513 @@
+"""TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
+
+import warnings
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import ClassifierTags
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from sk_textcnn.network import build_text_cnn
+from sk_textcnn.vectorizer import OOV_ID, PAD_ID
+
+_OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
+# Documents per forward pass at prediction time: large enough to keep the convolutions busy,
+# small enough that memory stays bounded on millions of documents.
+_PREDICT_BATCH_SIZE = 512
+# Training batches are drawn from pools of this many batches sorted by length, so a batch
+# holds documents of similar length (little padding) while the batch order stays random.
+_LENGTH_POOL_BATCHES = 50
+
+
+def _left_aligned(X):
+    """Move every row's non-padding ids to its start, keeping their order.
+
+    Returns the aligned ids and each row's number of real tokens. Rows padded at the front
+    (``padding="pre"``) and rows padded at the back become the same, so both can be cut to the
+    longest document of a batch.
+    """
+    real = X != PAD_ID
+    lengths = real.sum(axis=1)
+    positions = np.arange(X.shape[1])
+    if np.array_equal(real, positions < lengths[:, None]):
+        return X, lengths
+    aligned = np.zeros_like(X)
+    aligned[positions < lengths[:, None]] = X[real]
+    return aligned, lengths
+
+
+def _holds_text(X):
+    """Whether X looks like raw documents rather than token ids (checks one element)."""
+    first = X
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if getattr(first, "dtype", np.dtype(int)).kind in "OSU" and getattr(first, "size", 0):
+        first = np.asarray(first).flat[0]
+    return isinstance(first, (str, bytes))
+
+
+def _length_sorted_batches(lengths, batch_size, rng):
+    """Indices of training batches: random, but each batch of documents of similar length."""
+    order = rng.permutation(len(lengths))
+    pool = batch_size * _LENGTH_POOL_BATCHES
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+class TextCNNClassifier(KerasClassifier):
+    """Kim (2014) convolutional network over token ids, as a scikit-learn classifier.
+
+    Embedding -> one ReLU ``Conv1D`` per width in ``filter_sizes`` -> max pooling over the real
+    tokens of each document (padding never counts) -> concatenation -> dropout -> dense output.
+    Binary and multi-label targets get one sigmoid per label trained with binary cross-entropy
+    averaged over labels, so each label is an independent yes/no; multiclass targets get a
+    softmax. Feed it the output of :class:`SequenceVectorizer`.
+
+    Training cuts every batch to the longest document it holds, so an epoch costs what the real
+    tokens cost, not what the padding costs; because pooling ignores padding this changes no
+    prediction.
+
+    Parameters
+    ----------
+    embedding_dim : int, default=100
+        Width of the learned token embedding.
+    filter_sizes : tuple of int, default=(3, 4, 5)
+        Convolution window widths, in tokens.
+    num_filters : int, default=128
+        Feature maps per window width.
+    dropout : float in [0, 1), default=0.5
+        Dropout rate applied to the pooled features during training.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}, default="adam"
+        Keras optimizer.
+    learning_rate : float, default=1e-3
+        Learning rate of the optimizer.
+    batch_size : int, default=32
+        Documents per training step.
+    epochs : int, default=10
+        Passes over the training data.
+    threshold : float or array-like of shape (n_labels,), default=0.5
+        Probability at or above which ``predict`` says yes, for binary targets (the positive
+        class) and multi-label targets (one value per label, or one for all). Multiclass
+        targets take the most probable class and accept only the default.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout and batch order. An int gives the same
+        probabilities on every fit in a process. Global random state (NumPy's, Python's,
+        TensorFlow's seed and op determinism) is never touched.
+    verbose : int, default=0
+        Print the loss after each epoch when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, or label indices ``0 .. n_labels - 1`` for multi-label targets.
+    target_type_ : {"binary", "multiclass", "multilabel-indicator"}
+        Kind of target seen in ``fit``.
+    n_features_in_ : int
+        Number of columns of X seen in ``fit``.
+    n_ids_ : int
+        Rows of the embedding table: one more than the largest id seen in ``fit``. Larger ids
+        at prediction time are read as out-of-vocabulary.
+    threshold_ : ndarray of shape (n_outputs,)
+        Decision thresholds ``predict`` applies (binary and multi-label targets).
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch training loss under ``"loss"``.
+
+    See Also
+    --------
+    SequenceVectorizer : Turns raw text into the id matrix this classifier expects.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+    >>> texts = ["good movie", "great film", "awful movie", "bad film"] * 8
+    >>> labels = ["pos", "pos", "neg", "neg"] * 8
+    >>> pipeline = make_pipeline(
+    ...     SequenceVectorizer(),
+    ...     TextCNNClassifier(num_filters=8, embedding_dim=8, epochs=20, random_state=0),
+    ... )
+    >>> pipeline.fit(texts, labels).predict(["good film", "bad movie"]).tolist()
+    ['pos', 'neg']
+    """
+
+    _parameter_constraints: dict = {
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "filter_sizes": ["array-like"],
+        "num_filters": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "optimizer": [StrOptions(_OPTIMIZERS)],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "threshold": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        embedding_dim=100,
+        filter_sizes=(3, 4, 5),
+        num_filters=128,
+        dropout=0.5,
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=32,
+        epochs=10,
+        threshold=0.5,
+        random_state=None,
+        verbose=0,
+    ):
+        # scikeras' __init__ is deliberately not called: it stores a dozen parameters this
+        # estimator does not take, which would then leak into get_params and clone.
+        self.embedding_dim = embedding_dim
+        self.filter_sizes = filter_sizes
+        self.num_filters = num_filters
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.threshold = threshold
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # scikeras replaces these with versions that read parameters from the instance __dict__ and
+    # route "model__"-style names; this estimator has plain scikit-learn parameters.
+    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    set_params = BaseEstimator.set_params
+    __repr__ = BaseEstimator.__repr__
+    score = ClassifierMixin.score
+
+    def __sklearn_tags__(self):
+        tags = BaseEstimator.__sklearn_tags__(self)
+        # ClassifierMixin stands right of BaseEstimator in scikeras' bases (a subclass cannot
+        # reorder them), so its tags are never reached through super(): set them here.
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_label=True)
+        tags.target_tags.required = True
+        # Token ids: the common checks then generate non-negative integer features.
+        tags.input_tags.categorical = True
+        tags.input_tags.positive_only = True
+        tags.non_deterministic = True
+        return tags
+
+    @property
+    def initialized_(self):
+        """Whether the network has been built."""
+        return hasattr(self, "model_")
+
+    def __sklearn_is_fitted__(self):
+        return self.initialized_
+
+    def _check_ids(self, X, *, reset):
+        """Validate X as a 2-D matrix of non-negative integer token ids, as int32."""
+        if _holds_text(X):
+            raise TypeError(
+                f"{type(self).__name__} expects integer token ids, got raw text. Put a "
+                "SequenceVectorizer in front of it: "
+                "make_pipeline(SequenceVectorizer(), TextCNNClassifier())."
+            )
+        X = validate_data(self, X, reset=reset, dtype="numeric")
+        for offending, problem in (
+            (X < 0, "Negative values in data: token ids are >= 0, 0 being padding"),
+            (X != np.round(X), "Non-integer values in data: token ids are whole numbers"),
+        ):
+            if offending.any():
+                row, column = np.argwhere(offending)[0]
+                raise ValueError(f"{problem}; X[{row}, {column}] = {X[row, column].item()!r}.")
+        return X.astype(np.int32)
+
+    def _encode_target(self, y, classes=None):
+        """Learn the label encoding from y (or ``classes``) and return the training target."""
+        check_classification_targets(y)
+        self.target_type_ = type_of_target(y, input_name="y")
+        if self.target_type_ == "multilabel-indicator":
+            self.sparse_output_ = sp.issparse(y)
+            Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
+            self.classes_ = np.arange(Y.shape[1])
+            for label in np.flatnonzero(Y.min(axis=0) == Y.max(axis=0)):
+                # As OneVsRestClassifier: rare labels are absent from some CV folds.
+                warnings.warn(
+                    f"Label {label} is {'present in all' if Y[0, label] else 'absent from all'}"
+                    " training examples.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            return Y
+        if self.target_type_ not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{type(self).__name__} supports binary, multiclass and multi-label indicator "
+                f"targets; got a {self.target_type_} target y."
+            )
+        self.classes_ = np.unique(y if classes is None else classes)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; got only one "
+                f"class: {self.classes_[0]!r}."
+            )
+        if len(self.classes_) > 2:
+            self.target_type_ = "multiclass"
+        return self._encode_known_target(y)
+
+    def _check_threshold(self):
+        """Validate ``threshold`` against the fitted target; return one value per output."""
+        n_outputs = len(self.classes_) if self.target_type_ == "multilabel-indicator" else 1
+        threshold = np.asarray(self.threshold, dtype=np.float64)
+        if self.target_type_ == "multiclass":
+            if threshold.ndim or threshold != 0.5:
+                raise ValueError(
+                    f"threshold={self.threshold!r} has no meaning for a multiclass target: "
+                    "predict takes the most probable class. Leave threshold at 0.5."
+                )
+        elif threshold.ndim > 1 or (threshold.ndim == 1 and threshold.size != n_outputs):
+            raise ValueError(
+                f"threshold must be a float or hold one value per label ({n_outputs}); got "
+                f"shape {threshold.shape}."
+            )
+        if np.isnan(threshold).any() or (threshold < 0).any() or (threshold > 1).any():
+            raise ValueError(f"threshold values must lie in [0, 1]; got {self.threshold!r}.")
+        return np.broadcast_to(threshold, (n_outputs,)).copy()
+
+    def _check_filter_sizes(self):
+        sizes = np.asarray(self.filter_sizes)
+        if sizes.ndim != 1 or sizes.size == 0 or sizes.dtype.kind not in "iu" or sizes.min() < 1:
+            raise ValueError(
+                "filter_sizes must be a non-empty sequence of positive ints, e.g. (3, 4, 5); "
+                f"got {self.filter_sizes!r}."
+            )
+        return tuple(int(size) for size in sizes)
+
+    # ------------------------------------------------------------------ training
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Build a new network and train it on token ids ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids, 0 being padding, as :class:`SequenceVectorizer` produces.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label indicator matrix (dense or sparse).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : TextCNNClassifier
+            The fitted classifier.
+        """
+        rng = self._training_rng(epochs_done=0)
+        X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
+        self._train(X, Y, sample_weight, self.epochs, rng)
+        return self
+
+    def _training_rng(self, *, epochs_done):
+        """Source of weight seeds and batch order, never NumPy's global generator."""
+        if self.random_state is None:
+            return np.random.RandomState()
+        if isinstance(self.random_state, np.random.RandomState):
+            return self.random_state
+        # Seeded by epoch too, so each partial_fit call gets its own reproducible order.
+        return np.random.RandomState([self.random_state, epochs_done])
+
+    def _initialize(self, X, y, sample_weight, rng, classes=None):
+        """Validate the data, learn the target encoding and build a fresh, compiled network."""
+        filter_sizes = self._check_filter_sizes()
+        X = self._check_ids(X, reset=True)
+        check_consistent_length(X, y)
+        Y = self._encode_target(y, classes)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        if self.target_type_ != "multilabel-indicator":
+            weighted_classes = np.unique(Y[sample_weight > 0])
+            if len(weighted_classes) < 2:
+                raise ValueError(
+                    "Samples of at least 2 classes need a positive sample_weight; only one "
+                    "class has any."
+                )
+        self.threshold_ = self._check_threshold()
+        self.n_ids_ = max(int(X.max(initial=0)) + 1, OOV_ID + 1)
+        multiclass = self.target_type_ == "multiclass"
+        self.model_ = build_text_cnn(
+            n_ids=self.n_ids_,
+            n_outputs=len(self.classes_) if self.target_type_ != "binary" else 1,
+            output_activation="softmax" if multiclass else "sigmoid",
+            embedding_dim=self.embedding_dim,
+            filter_sizes=filter_sizes,
+            num_filters=self.num_filters,
+            dropout=self.dropout,
+            seed=int(rng.randint(np.iinfo(np.int32).max // 2)),
+        )
+        self.model_.compile(
+            optimizer=keras.optimizers.get(
+                {"class_name": self.optimizer, "config": {"learning_rate": self.learning_rate}}
+            ),
+            loss="sparse_categorical_crossentropy" if multiclass else "binary_crossentropy",
+        )
+        self.history_ = {"loss": []}
+        return X, Y, sample_weight
+
+    def _train(self, X, Y, sample_weight, epochs, rng):
+        X, lengths = _left_aligned(X)
+        for epoch in range(epochs):
+            total, seen = 0.0, 0
+            for batch in _length_sorted_batches(lengths, self.batch_size, rng):
+                width = max(int(lengths[batch].max()), 1)
+                loss = self.model_.train_on_batch(
+                    X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
+                )
+                total += float(loss) * len(batch)
+                seen += len(batch)
+            self.history_["loss"].append(total / seen)
+            if self.verbose:
+                print(f"epoch {epoch + 1}/{epochs} - loss: {total / seen:.4f}")
+
+    # ------------------------------------------------------------------ prediction
+
+    def _network_outputs(self, X):
+        """The network's outputs for X, computed in length-sorted batches."""
+        check_is_fitted(self)
+        X = self._check_ids(X, reset=False)
+        # Ids the network never saw are out-of-vocabulary tokens.
+        X[X >= self.n_ids_] = OOV_ID
+        X, lengths = _left_aligned(X)
+        order = np.argsort(lengths, kind="stable")
+        outputs = np.empty((len(X), self.model_.output_shape[-1]), dtype=np.float32)
+        for start in range(0, len(order), _PREDICT_BATCH_SIZE):
+            batch = order[start : start + _PREDICT_BATCH_SIZE]
+            width = max(int(lengths[batch[-1]]), 1)
+            outputs[batch] = self.model_.predict_on_batch(X[batch, :width])
+        return outputs
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Binary: ``[P(classes_[0]), P(classes_[1])]``; multiclass: rows summing to 1;
+            multi-label: the independent probability of each label.
+        """
+        outputs = self._network_outputs(X)
+        if self.target_type_ == "binary":
+            return np.hstack([1 - outputs, outputs])
+        return outputs
+
+    def predict(self, X):
+        """Predict labels in the form of the ``y`` seen in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was.
+        """
+        outputs = self._network_outputs(X)
+        if self.target_type_ == "multiclass":
+            return self.classes_[outputs.argmax(axis=1)]
+        threshold = self._check_threshold()
+        decisions = outputs >= threshold
+        if self.target_type_ == "binary":
+            return self.classes_[decisions[:, 0].astype(int)]
+        decisions = decisions.astype(int)
+        return sp.csr_matrix(decisions) if self.sparse_output_ else decisions
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train the fitted network for one more epoch on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Targets, with the labels seen in ``fit``.
+        classes : array-like of shape (n_classes,), default=None
+            All classes, on the first call when ``y`` may not hold each of them; ignored
+            afterwards and for multi-label targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : TextCNNClassifier
+            The classifier, trained one epoch further.
+        """
+        if not self.initialized_:
+            rng = self._training_rng(epochs_done=0)
+            X, Y, sample_weight = self._initialize(X, y, sample_weight, rng, classes=classes)
+        else:
+            rng = self._training_rng(epochs_done=len(self.history_["loss"]))
+            X = self._check_ids(X, reset=False)
+            check_consistent_length(X, y)
+            Y = self._encode_known_target(y)
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+            X[X >= self.n_ids_] = OOV_ID
+        self._train(X, Y, sample_weight, 1, rng)
+        return self
+
+    def _encode_known_target(self, y):
+        """Encode y with the labels learned in ``fit``."""
+        if self.target_type_ == "multilabel-indicator":
+            Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
+            if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be an indicator matrix with {len(self.classes_)} columns, as in "
+                    f"fit; got shape {Y.shape}."
+                )
+            return Y
+        y = column_or_1d(y, warn=True)
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            raise ValueError(f"y contains labels not seen in fit: {unseen.tolist()!r}.")
+        codes = np.searchsorted(self.classes_, y)
+        if self.target_type_ == "binary":
+            return codes.astype(np.float32)[:, None]
+        return codes.astype(np.int32)
+
+    # ------------------------------------------------------------------ persistence
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            # Weights and the architecture's config pickle as plain data; no Keras file format.
+            state["_model_config"] = model.get_config()
+            state["_model_weights"] = model.get_weights()
+        return state
+
+    def __setstate__(self, state):
+        config = state.pop("_model_config", None)
+        weights = state.pop("_model_weights", None)
+        self.__dict__.update(state)
+        if config is not None:
+            self.model_ = keras.Model.from_config(config)
+            self.model_.set_weights(weights)

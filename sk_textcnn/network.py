@@ -1,0 +1,160 @@
+"""The Keras network behind TextCNNClassifier: embedding, parallel convolutions, masked pooling.
+
+Written with ``keras.layers`` and ``keras.ops`` only, so it runs on any Keras 3 backend.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+PAD_ID = 0
+
+
+@keras.saving.register_keras_serializable(package="sk_textcnn")
+class MaskedConvMaxPool(keras.layers.Layer):
+    """Parallel 1-D convolutions of several widths, each max-pooled over real tokens only.
+
+    A window is kept when its first token is a real token; windows running past the end of a
+    document see zero vectors, exactly as they would with any amount of trailing padding. So a
+    document's features do not depend on how much padding follows it, and documents shorter
+    than the widest filter still get features.
+
+    Parameters
+    ----------
+    filter_sizes : tuple of int
+        Window widths, one convolution each.
+    num_filters : int
+        Feature maps per width.
+    seed : int or None
+        Seed of the kernel initializers.
+    """
+
+    def __init__(self, filter_sizes, num_filters, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filter_sizes = tuple(filter_sizes)
+        self.num_filters = num_filters
+        self.seed = seed
+        self.convolutions = [
+            keras.layers.Conv1D(
+                num_filters,
+                width,
+                kernel_initializer=keras.initializers.GlorotUniform(
+                    seed=None if seed is None else seed + i
+                ),
+                name=f"conv_{width}",
+            )
+            for i, width in enumerate(self.filter_sizes)
+        ]
+
+    def build(self, input_shape):
+        embedded_shape, _ = input_shape
+        for convolution in self.convolutions:
+            convolution.build((embedded_shape[0], None, embedded_shape[-1]))
+
+    def call(self, inputs):
+        embedded, mask = inputs
+        length = ops.shape(embedded)[1]
+        # Trailing zeros so that every real token starts a full window.
+        embedded = ops.pad(embedded, [[0, 0], [0, max(self.filter_sizes) - 1], [0, 0]])
+        keep = ops.expand_dims(mask, -1)
+        lowest = ops.cast(np.finfo(np.float32).min, embedded.dtype)
+        pooled = []
+        for convolution in self.convolutions:
+            responses = convolution(embedded)[:, :length, :]
+            # ReLU after the max equals the max after ReLU, and an empty document gives 0.
+            pooled.append(ops.relu(ops.max(ops.where(keep, responses, lowest), axis=1)))
+        return ops.concatenate(pooled, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.num_filters * len(self.filter_sizes))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filter_sizes": self.filter_sizes,
+            "num_filters": self.num_filters,
+            "seed": self.seed,
+        }
+
+
+def build_text_cnn(
+    *,
+    n_ids,
+    n_outputs,
+    output_activation,
+    embedding_dim,
+    filter_sizes,
+    num_filters,
+    dropout,
+    pretrained=None,
+    embedding_mode="non-static",
+    seed=None,
+):
+    """Build the Kim (2014) CNN for id sequences of any length.
+
+    Parameters
+    ----------
+    n_ids : int
+        Rows of the embedding table (largest id + 1).
+    n_outputs : int
+        Units of the output layer.
+    output_activation : {"sigmoid", "softmax"}
+        Activation of the output layer.
+    embedding_dim : int
+        Width of the embedding.
+    filter_sizes : tuple of int
+        Convolution widths.
+    num_filters : int
+        Feature maps per width.
+    dropout : float
+        Dropout rate before the output layer.
+    pretrained : ndarray of shape (n_ids, embedding_dim), default=None
+        Initial embedding table.
+    embedding_mode : {"non-static", "static", "multichannel"}, default="non-static"
+        Fine-tune the table, freeze it, or use a frozen and a fine-tuned copy side by side.
+    seed : int, default=None
+        Seed of every initializer and of the dropout mask.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model mapping int32 ids of shape (batch, length) to outputs.
+    """
+
+    def seeded(offset):
+        return None if seed is None else seed + offset
+
+    def embedding(trainable, name):
+        if pretrained is None:
+            initializer = keras.initializers.RandomUniform(-0.05, 0.05, seed=seeded(0))
+        else:
+            initializer = keras.initializers.Constant(pretrained)
+        return keras.layers.Embedding(
+            n_ids,
+            embedding_dim,
+            embeddings_initializer=initializer,
+            trainable=trainable,
+            name=name,
+        )
+
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    mask = ops.not_equal(ids, PAD_ID)
+    if embedding_mode == "multichannel":
+        channels = [embedding(False, "embedding_static"), embedding(True, "embedding")]
+    else:
+        channels = [embedding(embedding_mode == "non-static", "embedding")]
+    embedded = [layer(ids) for layer in channels]
+    embedded = embedded[0] if len(embedded) == 1 else ops.concatenate(embedded, axis=-1)
+    # Zero the padding rows so that no learned or pretrained vector leaks into the windows.
+    embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
+    features = MaskedConvMaxPool(filter_sizes, num_filters, seed=seeded(1), name="convolutions")(
+        [embedded, mask]
+    )
+    features = keras.layers.Dropout(dropout, seed=seeded(100), name="dropout")(features)
+    outputs = keras.layers.Dense(
+        n_outputs,
+        activation=output_activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeded(101)),
+        name="output",
+    )(features)
+    return keras.Model(ids, outputs, name="text_cnn")

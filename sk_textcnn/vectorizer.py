@@ -1,0 +1,358 @@
+"""Raw text to padded matrices of integer token ids."""
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from itertools import repeat
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+PAD_ID = 0
+OOV_ID = 1
+OOV_TOKEN = "<oov>"
+_FIRST_LEARNED_ID = 2
+
+
+def check_documents(raw_documents, *, name="raw_documents"):
+    """Return ``raw_documents`` as a list of str, or raise a clear error.
+
+    A bare string is refused (it would be read as one document per character), and so is any
+    item that is not a str, by its position.
+    """
+    if isinstance(raw_documents, (str, bytes)):
+        raise ValueError(
+            f"Iterable over raw text documents expected, {type(raw_documents).__name__} object "
+            f"received for {name}. Wrap a single document in a list: [document]."
+        )
+    if getattr(raw_documents, "ndim", 1) != 1:
+        raise ValueError(
+            f"{name} must be a 1-D collection of str documents, got an array with "
+            f"shape {raw_documents.shape}."
+        )
+    if not isinstance(raw_documents, Iterable):
+        raise TypeError(
+            f"{name} must be an iterable of str documents, got {type(raw_documents).__name__}."
+        )
+    documents = list(raw_documents)
+    for position, document in enumerate(documents):
+        if not isinstance(document, str):
+            raise TypeError(
+                f"{name}[{position}] is {document!r} of type {type(document).__name__}; "
+                "every document must be a str."
+            )
+    return documents
+
+
+class SequenceVectorizer(TransformerMixin, BaseEstimator):
+    """Turn raw text documents into a padded matrix of integer token ids.
+
+    The front end of a convolutional text classifier: each document becomes one row of token
+    ids, in reading order, padded or truncated to a common length. Tokenization follows
+    :class:`~sklearn.feature_extraction.text.CountVectorizer` (a regular expression or a
+    callable). Id ``0`` is padding and id ``1`` stands for any out-of-vocabulary token; learned
+    tokens get ids from ``2`` upwards, most frequent first (ties broken alphabetically), so the
+    same corpus always gives the same ids.
+
+    Parameters
+    ----------
+    lowercase : bool, default=True
+        Convert documents to lowercase before tokenizing.
+    token_pattern : str, default=r"(?u)\\b\\w+\\b"
+        Regular expression matching a token. Unlike CountVectorizer's default it keeps
+        one-character tokens (numbers, "a"), which carry order information for a CNN. Ignored
+        when ``tokenizer`` is given.
+    tokenizer : callable, default=None
+        A function mapping a (lowercased) document to a list of tokens; overrides
+        ``token_pattern``.
+    max_features : int, default=None
+        Keep only the ``max_features`` most frequent tokens (by count over the corpus).
+    min_df : float in [0.0, 1.0] or int, default=1
+        Ignore tokens that appear in fewer documents than this; a float is a proportion of
+        documents.
+    max_length : int, float in (0.0, 1.0] or None, default=0.95
+        Length of every output row. An int fixes it; a float ``q`` picks, in ``fit``, the
+        shortest length that holds all tokens of a fraction ``q`` of the training documents;
+        None uses the longest training document.
+    padding : {"post", "pre"}, default="post"
+        Put padding after (post) or before (pre) each document's tokens.
+    truncating : {"post", "pre"}, default="post"
+        Drop tokens from the end (post) or the start (pre) of documents longer than
+        ``max_length_``.
+    vocabulary : Mapping or iterable of str, default=None
+        A fixed vocabulary, for instance the words of a pretrained embedding file. An iterable
+        gives ids ``2, 3, ...`` in its order; a mapping gives each token its id, which must be
+        distinct integers ``>= 2`` (0 and 1 are reserved). When None, the vocabulary is learned
+        in ``fit``.
+    dtype : dtype, default=np.int32
+        Integer type of the output matrix.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Mapping from token to id.
+    max_length_ : int
+        Number of columns of the matrices ``transform`` returns.
+    n_ids_ : int
+        One more than the largest id, i.e. the number of rows an embedding table needs.
+
+    See Also
+    --------
+    TextCNNClassifier : The classifier this vectorizer feeds.
+    sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts.
+
+    Examples
+    --------
+    >>> from sk_textcnn import SequenceVectorizer
+    >>> vectorizer = SequenceVectorizer(max_length=4)
+    >>> vectorizer.fit_transform(["the cat sat", "the dog"])
+    array([[2, 3, 5, 0],
+           [2, 4, 0, 0]], dtype=int32)
+    >>> vectorizer.transform(["the bird sat on the cat"])
+    array([[2, 1, 5, 1]], dtype=int32)
+    >>> vectorizer.inverse_transform([[2, 1, 5, 1]])
+    [['the', '<oov>', 'sat', '<oov>']]
+    """
+
+    _parameter_constraints: dict = {
+        "lowercase": ["boolean"],
+        "token_pattern": [str],
+        "tokenizer": [callable, None],
+        "max_features": [Interval(Integral, 1, None, closed="left"), None],
+        "min_df": [
+            Interval(RealNotInt, 0, 1, closed="both"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_length": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            None,
+        ],
+        "padding": [StrOptions({"post", "pre"})],
+        "truncating": [StrOptions({"post", "pre"})],
+        "vocabulary": [Mapping, HasMethods("__iter__"), None],
+        "dtype": "no_validation",  # delegated to numpy
+    }
+
+    def __init__(
+        self,
+        *,
+        lowercase=True,
+        token_pattern=r"(?u)\b\w+\b",
+        tokenizer=None,
+        max_features=None,
+        min_df=1,
+        max_length=0.95,
+        padding="post",
+        truncating="post",
+        vocabulary=None,
+        dtype=np.int32,
+    ):
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.tokenizer = tokenizer
+        self.max_features = max_features
+        self.min_df = min_df
+        self.max_length = max_length
+        self.padding = padding
+        self.truncating = truncating
+        self.vocabulary = vocabulary
+        self.dtype = dtype
+
+    def _tokenize(self, documents):
+        """Yield the list of tokens of each document."""
+        if self.tokenizer is not None:
+            tokenize = self.tokenizer
+        else:
+            pattern = re.compile(self.token_pattern)
+            if pattern.groups > 1:
+                raise ValueError(
+                    f"token_pattern={self.token_pattern!r} has {pattern.groups} capturing "
+                    "groups; use at most one."
+                )
+            tokenize = pattern.findall
+        for document in documents:
+            yield tokenize(document.lower() if self.lowercase else document)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, raw_documents, y=None):
+        """Learn the vocabulary and the row length from the training documents.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            Training documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceVectorizer
+            The fitted vectorizer.
+        """
+        documents = check_documents(raw_documents)
+        if not np.issubdtype(np.dtype(self.dtype), np.integer):
+            raise ValueError(f"dtype must be an integer type, got dtype={self.dtype!r}.")
+        token_lists = list(self._tokenize(documents))
+        if self.vocabulary is None:
+            self.vocabulary_ = self._learn_vocabulary(token_lists)
+        else:
+            self.vocabulary_ = self._check_fixed_vocabulary()
+        self.n_ids_ = max(self.vocabulary_.values()) + 1
+        self.max_length_ = self._learn_max_length([len(tokens) for tokens in token_lists])
+        return self
+
+    def _learn_vocabulary(self, token_lists):
+        term_counts = Counter()
+        document_counts = Counter()
+        for tokens in token_lists:
+            term_counts.update(tokens)
+            document_counts.update(set(tokens))
+        min_documents = (
+            self.min_df
+            if isinstance(self.min_df, Integral)
+            else int(np.ceil(self.min_df * len(token_lists)))
+        )
+        kept = [token for token, count in document_counts.items() if count >= min_documents]
+        kept.sort(key=lambda token: (-term_counts[token], token))
+        if self.max_features is not None:
+            kept = kept[: self.max_features]
+        if not kept:
+            where = f" in at least min_df={self.min_df} documents" if min_documents > 1 else ""
+            raise ValueError(
+                f"The vocabulary is empty: no token appears{where}. Check the documents and "
+                "token_pattern/tokenizer, or lower min_df."
+            )
+        return {token: token_id for token_id, token in enumerate(kept, start=_FIRST_LEARNED_ID)}
+
+    def _check_fixed_vocabulary(self):
+        if isinstance(self.vocabulary, Mapping):
+            vocabulary = dict(self.vocabulary)
+            ids = list(vocabulary.values())
+            if not all(isinstance(i, Integral) and i >= _FIRST_LEARNED_ID for i in ids):
+                raise ValueError(
+                    "vocabulary ids must be integers >= 2: 0 is padding and 1 is out-of-vocabulary."
+                )
+            if len(set(ids)) != len(ids):
+                raise ValueError("vocabulary maps two tokens to the same id.")
+        else:
+            tokens = list(self.vocabulary)
+            vocabulary = {token: i for i, token in enumerate(tokens, start=_FIRST_LEARNED_ID)}
+            if len(vocabulary) != len(tokens):
+                duplicated = next(t for t, n in Counter(tokens).items() if n > 1)
+                raise ValueError(f"vocabulary contains the token {duplicated!r} twice.")
+        if not vocabulary:
+            raise ValueError("The vocabulary is empty: vocabulary must contain tokens.")
+        return vocabulary
+
+    def _learn_max_length(self, lengths):
+        if isinstance(self.max_length, Integral):
+            return int(self.max_length)
+        longest = max(max(lengths, default=0), 1)
+        if self.max_length is None:
+            return longest
+        # The smallest length that fully holds a fraction max_length of the documents.
+        covering = int(np.quantile(lengths, self.max_length, method="inverted_cdf"))
+        return min(max(covering, 1), longest)
+
+    def transform(self, raw_documents):
+        """Map documents to a padded matrix of token ids.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            Documents to encode.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_documents, max_length_)
+            Token ids; 0 is padding and 1 an out-of-vocabulary token.
+        """
+        check_is_fitted(self)
+        documents = check_documents(raw_documents)
+        width = self.max_length_
+        lookup = self.vocabulary_.get
+        ids = []
+        lengths = np.empty(len(documents), dtype=np.intp)
+        for row, tokens in enumerate(self._tokenize(documents)):
+            if len(tokens) > width:
+                tokens = tokens[:width] if self.truncating == "post" else tokens[-width:]
+            ids.extend(map(lookup, tokens, repeat(OOV_ID)))
+            lengths[row] = len(tokens)
+        matrix = np.zeros((len(documents), width), dtype=self.dtype)
+        rows = np.repeat(np.arange(len(documents)), lengths)
+        # position of each token within its document
+        columns = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        if self.padding == "pre":
+            columns += np.repeat(width - lengths, lengths)
+        matrix[rows, columns] = ids
+        return matrix
+
+    def fit_transform(self, raw_documents, y=None):
+        """Learn the vocabulary and return the id matrix of ``raw_documents``.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            Training documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_documents, max_length_)
+            Token ids.
+        """
+        documents = check_documents(raw_documents)
+        return self.fit(documents).transform(documents)
+
+    def inverse_transform(self, X):
+        """Map id matrices back to token lists.
+
+        Padding is dropped and out-of-vocabulary ids are shown as ``"<oov>"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_documents, n_positions)
+            Token ids.
+
+        Returns
+        -------
+        tokens : list of list of str
+            The tokens of each document.
+        """
+        check_is_fitted(self)
+        X = np.asarray(X)
+        if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer) or X.min(initial=0) < 0:
+            raise ValueError(
+                f"X must be a 2-D array of non-negative integer ids, got shape {X.shape} "
+                f"({X.dtype})."
+            )
+        id_to_token = np.full(max(self.n_ids_, int(X.max(initial=0)) + 1), OOV_TOKEN, object)
+        id_to_token[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
+        return [id_to_token[row[row != PAD_ID]].tolist() for row in X]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the token positions.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``["position_0", "position_1", ...]``.
+        """
+        check_is_fitted(self)
+        return np.asarray([f"position_{i}" for i in range(self.max_length_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
