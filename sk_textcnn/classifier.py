@@ -259,7 +259,8 @@ class TextCNNClassifier(KerasClassifier):
                 f"{type(self).__name__} supports binary, multiclass and multi-label indicator "
                 f"targets; got a {self.target_type_} target y."
             )
-        self.classes_ = np.unique(y if classes is None else classes)
+        y = column_or_1d(y, warn=True)
+        self.classes_ = np.unique(y if classes is None else np.asarray(classes))
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; got only one "

@@ -91,7 +91,9 @@ def _iter_text(
         try:
             line = raw.decode(encoding).rstrip()
         except UnicodeDecodeError as exc:
-            raise ValueError(f"{where}: cannot decode as {encoding}: {exc}") from exc
+            binary_hint = " (if the file is binary, pass format='word2vec-binary')"
+            hint = binary_hint if n_declared is not None else ""
+            raise ValueError(f"{where}: cannot decode as {encoding}: {exc}{hint}") from exc
         if not line:
             continue
         if dim is None:
@@ -171,7 +173,7 @@ def _check_limit(limit: object) -> int | None:
 def _check_format(fmt: object, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
         raise ValueError(f"format must be one of {', '.join(map(repr, allowed))}; got {fmt!r}")
-    return fmt  # type: ignore[return-value]
+    return str(fmt)
 
 
 def load_word_vectors(
@@ -226,6 +228,8 @@ def load_word_vectors(
         1-based line number (text) or the 0-based word index (binary).
     TypeError
         If ``vocabulary`` is a single string.
+    LookupError
+        If ``encoding`` is not a known codec.
 
     Notes
     -----
@@ -387,14 +391,25 @@ def save_word_vectors(
                 f"words must be non-empty strings without spaces or newlines: {word!r}"
             )
     n_words, dim = array.shape
+    if fmt == "word2vec-binary":
+        little = array.astype("<f4", copy=False)
+        records = (
+            word.encode("utf-8") + b" " + row.tobytes() + b"\n"
+            for word, row in zip(words, little, strict=True)
+        )
+    else:
+        row_format = " %.9g" * dim + "\n"  # 9 significant digits round-trip float32
+        records = (
+            (word + row_format % tuple(row)).encode("utf-8")
+            for word, row in zip(words, array.tolist(), strict=True)
+        )
     with _open(path, "wb") as fh:
         if fmt != "glove":
             fh.write(f"{n_words} {dim}\n".encode("ascii"))
-        if fmt == "word2vec-binary":
-            little = array.astype("<f4", copy=False)
-            for word, row in zip(words, little, strict=True):
-                fh.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
-        else:
-            row_format = " %.9g" * dim + "\n"  # 9 significant digits round-trip float32
-            for word, row in zip(words, array.tolist(), strict=True):
-                fh.write((word + row_format % tuple(row)).encode("utf-8"))
+        batch: list[bytes] = []
+        for record in records:  # write in batches: small writes to gzip/bz2 files are slow
+            batch.append(record)
+            if len(batch) == 1024:
+                fh.write(b"".join(batch))
+                batch.clear()
+        fh.write(b"".join(batch))

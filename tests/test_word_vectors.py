@@ -384,6 +384,13 @@ def test_error_decode_failure_names_line(tmp_path):
     assert isinstance(info.value.__cause__, UnicodeDecodeError)
 
 
+def test_error_binary_file_read_as_text_hints_at_format(tmp_path):
+    data = _binary_bytes(["a", "b"], [[-1.5e-38, 2.0], [3.0, 4.0]], newline=False)
+    path = _write(tmp_path / "vectors.w2v", data.replace(b"a ", b"\xff ", 1))
+    _raises(path, r"line 2: cannot decode as utf-8.*format='word2vec-binary'")
+    assert load_word_vectors(path, format="word2vec-binary").words == ["\ufffd", "b"]
+
+
 def test_error_vocabulary_not_found(tmp_path):
     path = tmp_path / "v.txt"
     save_word_vectors(path, WORDS, VECTORS)

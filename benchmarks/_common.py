@@ -1,0 +1,181 @@
+"""Helpers shared by the benchmark scripts: machine info, timing, tables, JSON, Reuters data.
+
+Nothing here imports TensorFlow at import time, so a subprocess measuring a scikit-learn baseline
+stays free of it.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REUTERS_JSONL = ROOT.parent / "shared" / "data" / "reuters21578-modapte90.jsonl"
+
+if str(ROOT) not in sys.path:  # run as a file, `python benchmarks/x.py`, from anywhere
+    sys.path.insert(0, str(ROOT))
+
+
+def parser(description):
+    """An argument parser with the options every script takes."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="reduced sizes, for a smoke test")
+    p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/<name>)")
+    return p
+
+
+def machine_info():
+    """Cores, CPU, load and library versions (imports the ML stack)."""
+    import keras
+    import sklearn
+    import tensorflow as tf
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "sklearn": sklearn.__version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "keras_backend": keras.backend.backend(),
+        "tf_threads": {
+            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+        },
+    }
+
+
+def timed(fn, *args, **kwargs):
+    """Return ``(fn(*args, **kwargs), seconds)``."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def percentile(values, q):
+    return float(np.percentile(np.asarray(values), q))
+
+
+def gemm_gflops(n=2048, repeats=5):
+    """Best-of-``repeats`` float32 ``n x n`` matrix product rate of numpy, in GFLOP/s."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    a @ b  # warm-up: thread pool start, page faults
+    best = min(timed(np.matmul, a, b)[1] for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def fmt(value, digits=3):
+    """A table cell: floats to ``digits`` significant figures, thousands separated."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def table(headers, rows):
+    """A markdown table as a string."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_results(name, payload, out=None):
+    """Write ``payload`` plus machine info to ``results/<name>.json``; return the path."""
+    path = Path(out) if out else RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "benchmark": name,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine_info(),
+        **payload,
+    }
+    path.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n")
+    print(f"\nwrote {path}")
+    return path
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def load_reuters_split():
+    """Reuters ModApte-90 as ``(train_texts, Y_train, test_texts, Y_test, label_names)``.
+
+    Reads the shared JSON-lines file, falling back to the copy bundled with sk_textcnn. Labels
+    are binarized with a MultiLabelBinarizer fitted on the train split, as BENCHMARKS.md says.
+    """
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    if REUTERS_JSONL.exists():
+        with REUTERS_JSONL.open(encoding="utf-8") as f:
+            records = [json.loads(line) for line in f]
+        split = {
+            part: [r for r in records if r["split"] == part] for part in ("train", "test")
+        }
+        texts = {part: [r["text"] for r in split[part]] for part in split}
+        labels = {part: [r["labels"] for r in split[part]] for part in split}
+    else:
+        from sk_textcnn import load_reuters
+
+        texts, labels = {}, {}
+        for part in ("train", "test"):
+            bunch = load_reuters(subset=part)
+            texts[part] = bunch.data
+            labels[part] = [list(bunch.target_names[row.astype(bool)]) for row in bunch.target]
+    binarizer = MultiLabelBinarizer().fit(labels["train"])
+    return (
+        texts["train"],
+        binarizer.transform(labels["train"]),
+        texts["test"],
+        binarizer.transform(labels["test"]),
+        list(binarizer.classes_),
+    )
+
+
+def ignore_label_warnings():
+    """Silence the classifiers' warnings about labels a subsampled train split lacks."""
+    warnings.filterwarnings("ignore", message="Label .* (present in|absent from) all")
+
+
+def subsample(texts, Y, n, seed=0):
+    """The first ``n`` documents of a fixed permutation (all of them when ``n`` is None)."""
+    if n is None or n >= len(texts):
+        return texts, Y
+    order = np.random.default_rng(seed).permutation(len(texts))[:n]
+    return [texts[i] for i in order], Y[order]

@@ -1,0 +1,135 @@
+"""Training speed on real Reuters documents: length-bucketed batches against the fixed grid.
+
+The ids come from ``SequenceVectorizer(max_length=200)`` (the grid of the plain Keras reference
+in BENCHMARKS.md; ``--max-length`` changes it). One TextCNNClassifier is fitted for one epoch
+(warm-up: builds, compiles, traces); then, interleaved for ``--epochs`` rounds:
+
+- bucketed (as shipped): ``partial_fit``, one epoch of the shipped loop, which cuts every batch
+  of length-sorted pools to its longest document;
+- grid: one epoch of the same network fed full-width batches in random order through
+  ``model_.train_on_batch``, what a fixed-length model does.
+
+Both train the same weights onward, so each epoch costs the same arithmetic per position.
+Prediction is compared the same way: ``predict_proba`` (length-sorted, cut batches) against
+``model_.predict_on_batch`` on full-width batches of 512 in the original order, with the max abs
+difference of the probabilities (pooling ignores padding, so it should be float rounding only).
+"""
+
+import numpy as np
+
+try:
+    from benchmarks import _common as common
+except ImportError:  # run as a file: python benchmarks/real_data_speed.py
+    import _common as common
+
+PREDICT_BATCH = 512
+
+
+def grid_epoch(model, X, Y, batch_size, rng):
+    """One epoch over full-width batches in random order; returns the mean loss."""
+    order = rng.permutation(len(X))
+    total = 0.0
+    for start in range(0, len(X), batch_size):
+        batch = order[start : start + batch_size]
+        total += float(model.train_on_batch(X[batch], Y[batch])) * len(batch)
+    return total / len(X)
+
+
+def grid_predict(model, X):
+    return np.concatenate(
+        [model.predict_on_batch(X[i : i + PREDICT_BATCH]) for i in range(0, len(X), PREDICT_BATCH)]
+    )
+
+
+def bucketed_positions(lengths, batch_size, rng):
+    """Positions (batch size x width) one shipped epoch computes, for the same batch rule."""
+    from sk_textcnn.classifier import _length_sorted_batches
+
+    batches = _length_sorted_batches(lengths, batch_size, rng)
+    return sum(len(b) * max(int(lengths[b].max()), 1) for b in batches)
+
+
+def main(argv=None):
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--max-length", type=int, default=200, help="width of the grid")
+    p.add_argument("--epochs", type=int, default=2, help="timed epochs of each, interleaved")
+    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs, args.n_train = 1, args.n_train or 1000
+
+    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+
+    train, Y_train, test, _, _ = common.load_reuters_split()
+    train, Y_train = common.subsample(train, Y_train, args.n_train)
+    common.ignore_label_warnings()
+    if args.quick:
+        test = test[:500]
+    vectorizer = SequenceVectorizer(max_length=args.max_length).fit(train)
+    X, X_test = vectorizer.transform(train), vectorizer.transform(test)
+    Y = Y_train.astype(np.float32)
+    lengths = (X != 0).sum(axis=1)
+
+    clf = TextCNNClassifier(epochs=1, random_state=0)
+    _, first_fit_s = common.timed(clf.fit, X, Y)
+    model = clf.model_
+    rng = np.random.default_rng(0)
+    model.train_on_batch(X[: clf.batch_size], Y[: clf.batch_size])  # trace the full width
+
+    seconds = {"bucketed": [], "grid": []}
+    for epoch in range(args.epochs):
+        seconds["bucketed"].append(common.timed(clf.partial_fit, X, Y)[1])
+        seconds["grid"].append(common.timed(grid_epoch, model, X, Y, clf.batch_size, rng)[1])
+        print(f"epoch {epoch + 1}/{args.epochs}: "
+              + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in seconds.items()), flush=True)
+
+    clf.predict_proba(X_test[:PREDICT_BATCH])
+    grid_predict(model, X_test[:PREDICT_BATCH])
+    proba_cut, cut_s = common.timed(clf.predict_proba, X_test)
+    proba_grid, grid_s = common.timed(grid_predict, model, X_test)
+    max_diff = float(np.abs(proba_cut - proba_grid).max())
+
+    grid_positions = len(X) * X.shape[1]
+    positions = bucketed_positions(lengths, clf.batch_size, np.random.RandomState(0))
+    figures = {
+        "epoch_seconds": seconds,
+        "first_fit_seconds": first_fit_s,
+        "train_docs_per_s": {k: len(X) / common.median(v) for k, v in seconds.items()},
+        "predict_seconds": {"bucketed": cut_s, "grid": grid_s},
+        "predict_docs_per_s": {"bucketed": len(X_test) / cut_s, "grid": len(X_test) / grid_s},
+        "predict_max_abs_diff": max_diff,
+        "real_tokens_share_of_grid": float(lengths.sum() / grid_positions),
+        "bucketed_positions_share_of_grid": positions / grid_positions,
+    }
+    train_ratio = figures["train_docs_per_s"]["bucketed"] / figures["train_docs_per_s"]["grid"]
+    predict_ratio = grid_s / cut_s
+    print(f"\nReuters train: {len(X):,} docs, grid width {X.shape[1]}, median "
+          f"{np.median(lengths):.0f} / mean {lengths.mean():.0f} real tokens; real tokens fill "
+          f"{figures['real_tokens_share_of_grid']:.0%} of the grid, bucketed batches compute "
+          f"{figures['bucketed_positions_share_of_grid']:.0%} of its positions\n")
+    print(common.table(
+        ["path", "s / epoch (median)", "train docs/s", "predict docs/s"],
+        [[f"{name} ({label})", common.median(seconds[name]),
+          figures["train_docs_per_s"][name], figures["predict_docs_per_s"][name]]
+         for name, label in (("bucketed", "shipped"), ("grid", "full-width batches"))]
+        + [["ratio bucketed / grid (docs/s)", None, train_ratio, predict_ratio]],
+    ))
+    print(f"\nmax |predict_proba(cut) - predict(full grid)| = {max_diff:.2e} over "
+          f"{len(X_test):,} test docs; first fit (1 epoch, incl. build) {first_fit_s:.1f} s")
+    common.write_results(
+        "real_data_speed",
+        {
+            "config": {
+                "max_length": X.shape[1], "n_train": len(X), "n_test": len(X_test),
+                "epochs": args.epochs, "batch_size": clf.batch_size,
+                "predict_batch_size": PREDICT_BATCH, "quick": args.quick,
+            },
+            "figures": figures,
+            "ratios": {"train_docs_per_s": train_ratio, "predict_docs_per_s": predict_ratio},
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()
