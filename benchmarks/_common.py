@@ -5,10 +5,12 @@ stays free of it.
 """
 
 import argparse
+import importlib
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -18,7 +20,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-REUTERS_JSONL = ROOT.parent / "shared" / "data" / "reuters21578-modapte90.jsonl"
+REUTERS_JSONL = Path(
+    os.environ.get(
+        "REUTERS_JSONL", ROOT.parent / "shared" / "data" / "reuters21578-modapte90.jsonl"
+    )
+)
 
 if str(ROOT) not in sys.path:  # run as a file, `python benchmarks/x.py`, from anywhere
     sys.path.insert(0, str(ROOT))
@@ -34,6 +40,8 @@ def parser(description):
 
 def machine_info():
     """Cores, CPU, load and library versions (imports the ML stack)."""
+    # First: sk_textcnn imports TensorFlow with its start-up notices muted.
+    sk_textcnn = importlib.import_module("sk_textcnn")
     import keras
     import sklearn
     import tensorflow as tf
@@ -45,6 +53,9 @@ def machine_info():
     except (OSError, StopIteration):
         pass
     return {
+        "sk_textcnn": sk_textcnn.__version__,
+        "sk_textcnn_path": str(Path(sk_textcnn.__file__).parent),
+        "git": _git_state(),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -61,6 +72,19 @@ def machine_info():
             "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
         },
     }
+
+
+def _git_state():
+    """HEAD and whether sk_textcnn/ differs from it (others edit the package concurrently)."""
+
+    def git(*args):
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    head = git("rev-parse", "--short", "HEAD")
+    if head is None:  # not a checkout, e.g. an exported snapshot
+        return None
+    return {"head": head, "sk_textcnn_modified": bool(git("status", "--porcelain", "sk_textcnn"))}
 
 
 def timed(fn, *args, **kwargs):
@@ -145,9 +169,7 @@ def load_reuters_split():
     if REUTERS_JSONL.exists():
         with REUTERS_JSONL.open(encoding="utf-8") as f:
             records = [json.loads(line) for line in f]
-        split = {
-            part: [r for r in records if r["split"] == part] for part in ("train", "test")
-        }
+        split = {part: [r for r in records if r["split"] == part] for part in ("train", "test")}
         texts = {part: [r["text"] for r in split[part]] for part in split}
         labels = {part: [r["labels"] for r in split[part]] for part in split}
     else:

@@ -72,9 +72,12 @@ def main(argv=None):
     # Interleaved: the 1-2 gram reference, then each seed of ours, then the balanced reference.
     jobs = [("tfidf_1-2gram_linearsvc", REFERENCES["tfidf_1-2gram_linearsvc"][1])]
     jobs += [
-        (f"ours_seed{seed}", lambda seed=seed: make_pipeline(
-            SequenceVectorizer(), TextCNNClassifier(random_state=seed, **ours_params)
-        ))
+        (
+            f"ours_seed{seed}",
+            lambda seed=seed: make_pipeline(
+                SequenceVectorizer(), TextCNNClassifier(random_state=seed, **ours_params)
+            ),
+        )
         for seed in args.seeds
     ]
     jobs.append(
@@ -88,9 +91,7 @@ def main(argv=None):
     metrics = ["micro_f1", "macro_f1", "fit_seconds", "predict_seconds"]
     ours_mean = {m: float(np.mean([r[m] for r in ours])) for m in metrics}
     ours_std = {m: float(np.std([r[m] for r in ours])) for m in metrics}
-    ratios = {
-        ref: {m: ours_mean[m] / results[ref][m] for m in metrics} for ref in REFERENCES
-    }
+    ratios = {ref: {m: ours_mean[m] / results[ref][m] for m in metrics} for ref in REFERENCES}
 
     epochs = args.epochs or TextCNNClassifier().epochs
     rows = [
@@ -103,20 +104,28 @@ def main(argv=None):
             + [f"{ours_mean[m]:.3f} ± {ours_std[m]:.3f}" for m in metrics]
         )
     rows += [[label] + [results[ref][m] for m in metrics] for ref, (label, _) in REFERENCES.items()]
-    print(f"\nReuters ModApte-90: {len(train):,} train / {len(test):,} test docs, "
-          f"{len(labels)} labels\n")
+    print(
+        f"\nReuters ModApte-90: {len(train):,} train / {len(test):,} test docs, "
+        f"{len(labels)} labels\n"
+    )
     print(common.table(["model", "micro-F1", "macro-F1", "fit s", "predict s"], rows))
     print()
-    print(common.table(
-        ["ours (mean) / reference", "micro-F1", "macro-F1", "fit s", "predict s"],
-        [[REFERENCES[ref][0]] + [ratios[ref][m] for m in metrics] for ref in REFERENCES],
-    ))
+    print(
+        common.table(
+            ["ours (mean) / reference", "micro-F1", "macro-F1", "fit s", "predict s"],
+            [[REFERENCES[ref][0]] + [ratios[ref][m] for m in metrics] for ref in REFERENCES],
+        )
+    )
     common.write_results(
         "accuracy",
         {
             "config": {
-                "n_train": len(train), "n_test": len(test), "n_labels": len(labels),
-                "seeds": args.seeds, "epochs": epochs, "quick": args.quick,
+                "n_train": len(train),
+                "n_test": len(test),
+                "n_labels": len(labels),
+                "seeds": args.seeds,
+                "epochs": epochs,
+                "quick": args.quick,
                 "ours": "make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=seed,"
                 " **ours_params))",
                 "ours_params": ours_params,

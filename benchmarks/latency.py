@@ -32,7 +32,6 @@ def main(argv=None):
     if args.quick:
         args.docs, args.n_train = 50, args.n_train or 500
 
-    import tensorflow as tf
     from sklearn.pipeline import make_pipeline
 
     from sk_textcnn import SequenceVectorizer, TextCNNClassifier
@@ -46,6 +45,8 @@ def main(argv=None):
     _, fit_s = common.timed(pipeline.fit, train, Y_train)
     vectorizer, clf = pipeline[0], pipeline[-1]
     model = clf.model_
+    import tensorflow as tf  # after sk_textcnn, which imports it quietly
+
     compiled = tf.function(model, reduce_retracing=True)
 
     docs = test[: args.warmup + args.docs]
@@ -76,19 +77,29 @@ def main(argv=None):
     ours = stats[names[0]]["median_ms"]
     references = names[3:]
     ratios = {f"ours/{name}": ours / stats[name]["median_ms"] for name in references}
-    print(f"\n{args.docs} Reuters test documents, one at a time, after {args.warmup} warm-up "
-          f"calls; pipeline fitted {args.epochs} epoch(s) on {len(train):,} docs in "
-          f"{fit_s:.0f} s\n")
-    print(common.table(
-        ["path", "median ms", "p99 ms", "ours (pipeline) / this, median"],
-        [[name, s["median_ms"], s["p99_ms"], ours / s["median_ms"]] for name, s in stats.items()],
-    ))
+    print(
+        f"\n{args.docs} Reuters test documents, one at a time, after {args.warmup} warm-up "
+        f"calls; pipeline fitted {args.epochs} epoch(s) on {len(train):,} docs in "
+        f"{fit_s:.0f} s\n"
+    )
+    print(
+        common.table(
+            ["path", "median ms", "p99 ms", "ours (pipeline) / this, median"],
+            [
+                [name, s["median_ms"], s["p99_ms"], ours / s["median_ms"]]
+                for name, s in stats.items()
+            ],
+        )
+    )
     common.write_results(
         "latency",
         {
             "config": {
-                "docs": args.docs, "warmup": args.warmup, "epochs": args.epochs,
-                "n_train": len(train), "quick": args.quick,
+                "docs": args.docs,
+                "warmup": args.warmup,
+                "epochs": args.epochs,
+                "n_train": len(train),
+                "quick": args.quick,
             },
             "stats": stats,
             "ratios": ratios,

@@ -113,9 +113,7 @@ def main(argv=None):
         )
         if "seed" in models:
             train_s["seed"].append(
-                common.timed(
-                    seed_model.fit, X[:n_seed], Y[:n_seed], batch_size=BATCH, verbose=0
-                )[1]
+                common.timed(seed_model.fit, X[:n_seed], Y[:n_seed], batch_size=BATCH, verbose=0)[1]
             )
         predict_s["ours"].append(common.timed(ours.predict_proba, X)[1])
         predict_s["keras"].append(
@@ -123,9 +121,7 @@ def main(argv=None):
         )
         if "seed" in models:
             predict_s["seed"].append(
-                common.timed(
-                    seed_model.predict, X[:n_seed_predict], batch_size=512, verbose=0
-                )[1]
+                common.timed(seed_model.predict, X[:n_seed_predict], batch_size=512, verbose=0)[1]
             )
         print(f"repeat {repeat + 1}/{args.repeats}: GEMM {gemm[-1]:.0f} GFLOP/s", flush=True)
 
@@ -163,29 +159,60 @@ def main(argv=None):
         "keras": "keras: Conv1D Kim (fit, predict)",
         "seed": "seed: Conv2D over reshaped embedding",
     }
-    print(f"\nGEMM float32 2048x2048 (numpy, best): {peak:.0f} GFLOP/s; forward "
-          f"{fwd / 1e6:.1f} MFLOP/doc; median of {args.repeats} interleaved repeats\n")
-    print(common.table(
-        ["model", "train docs/s", "train GFLOP/s", "share of GEMM", "predict docs/s",
-         "predict GFLOP/s", "share of GEMM"],
-        [[names[m], f["train_docs_per_s"], f["train_gflops"], f"{f['train_share_of_gemm']:.1%}",
-          f["predict_docs_per_s"], f["predict_gflops"], f"{f['predict_share_of_gemm']:.1%}"]
-         for m, f in figures.items()],
-    ))
+    print(
+        f"\nGEMM float32 2048x2048 (numpy, best): {peak:.0f} GFLOP/s; forward "
+        f"{fwd / 1e6:.1f} MFLOP/doc; median of {args.repeats} interleaved repeats\n"
+    )
+    print(
+        common.table(
+            [
+                "model",
+                "train docs/s",
+                "train GFLOP/s",
+                "share of GEMM",
+                "predict docs/s",
+                "predict GFLOP/s",
+                "share of GEMM",
+            ],
+            [
+                [
+                    names[m],
+                    f["train_docs_per_s"],
+                    f["train_gflops"],
+                    f"{f['train_share_of_gemm']:.1%}",
+                    f["predict_docs_per_s"],
+                    f["predict_gflops"],
+                    f"{f['predict_share_of_gemm']:.1%}",
+                ]
+                for m, f in figures.items()
+            ],
+        )
+    )
     print()
-    print(common.table(
-        ["ratio (docs/s)", "train", "predict"],
-        [[name, r["train"], r["predict"]] for name, r in ratios.items()],
-    ))
-    print("\nfirst fit(epochs=1) incl. build and tracing, s: "
-          + ", ".join(f"{m} {s:.1f}" for m, s in first_fit.items()))
+    print(
+        common.table(
+            ["ratio (docs/s)", "train", "predict"],
+            [[name, r["train"], r["predict"]] for name, r in ratios.items()],
+        )
+    )
+    print(
+        "\nfirst fit(epochs=1) incl. build and tracing, s: "
+        + ", ".join(f"{m} {s:.1f}" for m, s in first_fit.items())
+    )
     common.write_results(
         "throughput",
         {
             "config": {
-                "vocab": VOCAB, "length": LENGTH, "embedding_dim": EMB, "num_filters": FILTERS,
-                "filter_sizes": WIDTHS, "outputs": OUTPUTS, "batch_size": BATCH,
-                "predict_batch_size": 512, "repeats": args.repeats, "quick": args.quick,
+                "vocab": VOCAB,
+                "length": LENGTH,
+                "embedding_dim": EMB,
+                "num_filters": FILTERS,
+                "filter_sizes": WIDTHS,
+                "outputs": OUTPUTS,
+                "batch_size": BATCH,
+                "predict_batch_size": 512,
+                "repeats": args.repeats,
+                "quick": args.quick,
             },
             "forward_flops_per_doc": fwd,
             "gemm_gflops_per_repeat": gemm,

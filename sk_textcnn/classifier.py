@@ -8,8 +8,10 @@ import numpy as np
 import scipy.sparse as sp
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import f1_score
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -19,7 +21,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sk_textcnn.network import build_text_cnn
+from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
+from sk_textcnn.thresholds import multilabel_train_test_split_indices, tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
@@ -85,8 +88,15 @@ class TextCNNClassifier(KerasClassifier):
 
     Parameters
     ----------
-    embedding_dim : int, default=100
-        Width of the learned token embedding.
+    embedding_dim : int, default=None
+        Width of the token embedding: 100, or the width of ``embeddings`` when given.
+    embeddings : WordVectors or ndarray of shape (n_words, dim), default=None
+        Pretrained vectors for ids ``2, 3, ...``, i.e. in the order of the ``vocabulary`` given
+        to :class:`SequenceVectorizer` (``load_word_vectors(path)`` returns both). Ids past the
+        vectors start at random, at the vectors' scale.
+    embedding_mode : {"non-static", "static", "multichannel"}, default="non-static"
+        As in Kim (2014): fine-tune the embedding, freeze it (bit-identical after ``fit``), or
+        use a frozen and a fine-tuned copy side by side. The last two need ``embeddings``.
     filter_sizes : tuple of int, default=(3, 4, 5)
         Convolution window widths, in tokens.
     num_filters : int, default=128
@@ -101,10 +111,26 @@ class TextCNNClassifier(KerasClassifier):
         Documents per training step.
     epochs : int, default=10
         Passes over the training data.
-    threshold : float or array-like of shape (n_labels,), default=0.5
+    threshold : float, array-like of shape (n_labels,) or "auto", default=0.5
         Probability at or above which ``predict`` says yes, for binary targets (the positive
-        class) and multi-label targets (one value per label, or one for all). Multiclass
-        targets take the most probable class and accept only the default.
+        class) and multi-label targets (one value per label, or one for all). "auto" tunes one
+        threshold per label to maximise its F1 on a validation split of ``validation_fraction``
+        of the training data. Multiclass targets take the most probable class and accept only
+        the default.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes of a binary or multiclass target, multiplied into
+        ``sample_weight`` as in scikit-learn's linear models.
+    positive_weight : float, array-like of shape (n_labels,), "balanced" or None, default=None
+        Weight of the positive term of each label's binary cross-entropy (binary and
+        multi-label targets). "balanced" uses ``n_negative / n_positive`` per label.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its loss has not
+        improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out (stratified per label) when ``early_stopping`` or
+        ``threshold="auto"`` needs a validation split.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
@@ -124,11 +150,20 @@ class TextCNNClassifier(KerasClassifier):
         Rows of the embedding table: one more than the largest id seen in ``fit``. Larger ids
         at prediction time are read as out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
-        Decision thresholds ``predict`` applies (binary and multi-label targets).
+        Decision thresholds ``predict`` applies (binary and multi-label targets), tuned when
+        ``threshold="auto"``.
+    positive_weight_ : ndarray of shape (n_outputs,) or None
+        Positive-term weights used in the loss.
+    embedding_coverage_ : float
+        With ``embeddings``: the share of the distinct token ids seen in ``fit`` that had a
+        pretrained vector.
+    best_epoch_ : int
+        With ``early_stopping``: the epoch whose weights were kept.
     model_ : keras.Model
         The trained network.
     history_ : dict of list
-        Per-epoch training loss under ``"loss"``.
+        Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
+        ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
 
     See Also
     --------
@@ -149,7 +184,9 @@ class TextCNNClassifier(KerasClassifier):
     """
 
     _parameter_constraints: dict = {
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "embeddings": ["array-like", HasMethods("_asdict"), None],
+        "embedding_mode": [StrOptions({"non-static", "static", "multichannel"})],
         "filter_sizes": ["array-like"],
         "num_filters": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -157,7 +194,17 @@ class TextCNNClassifier(KerasClassifier):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "threshold": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "threshold": [Interval(Real, 0, 1, closed="both"), "array-like", StrOptions({"auto"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "positive_weight": [
+            Interval(Real, 0, None, closed="neither"),
+            "array-like",
+            StrOptions({"balanced"}),
+            None,
+        ],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -165,7 +212,9 @@ class TextCNNClassifier(KerasClassifier):
     def __init__(
         self,
         *,
-        embedding_dim=100,
+        embedding_dim=None,
+        embeddings=None,
+        embedding_mode="non-static",
         filter_sizes=(3, 4, 5),
         num_filters=128,
         dropout=0.5,
@@ -174,12 +223,19 @@ class TextCNNClassifier(KerasClassifier):
         batch_size=32,
         epochs=10,
         threshold=0.5,
+        class_weight=None,
+        positive_weight=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
         random_state=None,
         verbose=0,
     ):
         # scikeras' __init__ is deliberately not called: it stores a dozen parameters this
         # estimator does not take, which would then leak into get_params and clone.
         self.embedding_dim = embedding_dim
+        self.embeddings = embeddings
+        self.embedding_mode = embedding_mode
         self.filter_sizes = filter_sizes
         self.num_filters = num_filters
         self.dropout = dropout
@@ -188,6 +244,11 @@ class TextCNNClassifier(KerasClassifier):
         self.batch_size = batch_size
         self.epochs = epochs
         self.threshold = threshold
+        self.class_weight = class_weight
+        self.positive_weight = positive_weight
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
 
@@ -273,6 +334,14 @@ class TextCNNClassifier(KerasClassifier):
     def _check_threshold(self):
         """Validate ``threshold`` against the fitted target; return one value per output."""
         n_outputs = len(self.classes_) if self.target_type_ == "multilabel-indicator" else 1
+        if isinstance(self.threshold, str):
+            if self.target_type_ == "multiclass":
+                raise ValueError(
+                    "threshold='auto' tunes binary and multi-label decisions; a multiclass "
+                    "target takes the most probable class."
+                )
+            # Replaced by tuned values at the end of fit.
+            return getattr(self, "threshold_", np.full(n_outputs, 0.5))
         threshold = np.asarray(self.threshold, dtype=np.float64)
         if self.target_type_ == "multiclass":
             if threshold.ndim or threshold != 0.5:
@@ -320,7 +389,18 @@ class TextCNNClassifier(KerasClassifier):
         """
         rng = self._training_rng(epochs_done=0)
         X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
-        self._train(X, Y, sample_weight, self.epochs, rng)
+        tune = isinstance(self.threshold, str)
+        validation = None
+        if self.early_stopping or tune:
+            train, held_out = multilabel_train_test_split_indices(
+                Y, test_size=self.validation_fraction, random_state=rng
+            )
+            validation = X[held_out], Y[held_out]
+            X, Y, sample_weight = X[train], Y[train], sample_weight[train]
+        self._train(X, Y, sample_weight, self.epochs, rng, validation)
+        if tune:
+            X_held_out, Y_held_out = validation
+            self.threshold_ = tune_thresholds(Y_held_out, self._outputs_of_ids(X_held_out))
         return self
 
     def _training_rng(self, *, epochs_done):
@@ -340,57 +420,175 @@ class TextCNNClassifier(KerasClassifier):
         Y = self._encode_target(y, classes)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
         if self.target_type_ != "multilabel-indicator":
+            if self.class_weight is not None:
+                sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
             weighted_classes = np.unique(Y[sample_weight > 0])
             if len(weighted_classes) < 2:
                 raise ValueError(
                     "Samples of at least 2 classes need a positive sample_weight; only one "
                     "class has any."
                 )
+        elif self.class_weight is not None:
+            raise ValueError(
+                "class_weight applies to binary and multiclass targets; for a multi-label "
+                "target use positive_weight."
+            )
         self.threshold_ = self._check_threshold()
+        self.positive_weight_ = self._check_positive_weight(Y)
         self.n_ids_ = max(int(X.max(initial=0)) + 1, OOV_ID + 1)
-        multiclass = self.target_type_ == "multiclass"
+        embeddings = self._initial_embeddings(X, rng)
         self.model_ = build_text_cnn(
             n_ids=self.n_ids_,
             n_outputs=len(self.classes_) if self.target_type_ != "binary" else 1,
-            output_activation="softmax" if multiclass else "sigmoid",
-            embedding_dim=self.embedding_dim,
+            output_activation="softmax" if self.target_type_ == "multiclass" else "sigmoid",
+            embedding_dim=self._embedding_width(),
             filter_sizes=filter_sizes,
             num_filters=self.num_filters,
             dropout=self.dropout,
+            pretrained=embeddings,
+            embedding_mode=self.embedding_mode,
             seed=int(rng.randint(np.iinfo(np.int32).max // 2)),
         )
+        self._compile()
+        self.history_ = {"loss": []}
+        return X, Y, sample_weight
+
+    def _compile(self):
+        if self.target_type_ == "multiclass":
+            loss = "sparse_categorical_crossentropy"
+        elif self.positive_weight_ is None:
+            loss = "binary_crossentropy"
+        else:
+            loss = positive_weighted_binary_crossentropy(self.positive_weight_)
         self.model_.compile(
             optimizer=keras.optimizers.get(
                 {"class_name": self.optimizer, "config": {"learning_rate": self.learning_rate}}
             ),
-            loss="sparse_categorical_crossentropy" if multiclass else "binary_crossentropy",
+            loss=loss,
         )
-        self.history_ = {"loss": []}
-        return X, Y, sample_weight
 
-    def _train(self, X, Y, sample_weight, epochs, rng):
+    def _check_positive_weight(self, Y):
+        """Per-label weights of the positive term of the binary cross-entropy, or None."""
+        if self.positive_weight is None:
+            return None
+        if self.target_type_ == "multiclass":
+            raise ValueError(
+                "positive_weight applies to binary and multi-label targets; for a multiclass "
+                "target use class_weight."
+            )
+        if isinstance(self.positive_weight, str):
+            positives = Y.sum(axis=0)
+            # n_negative / n_positive, the weight that balances each label's two terms.
+            return np.where(positives > 0, (len(Y) - positives) / np.maximum(positives, 1), 1.0)
+        weights = np.asarray(self.positive_weight, dtype=np.float64)
+        if weights.ndim > 1 or (weights.ndim == 1 and len(weights) != Y.shape[1]):
+            raise ValueError(
+                f"positive_weight must be 'balanced', a float or one value per label "
+                f"({Y.shape[1]}); got shape {weights.shape}."
+            )
+        if not (np.isfinite(weights) & (weights > 0)).all():
+            raise ValueError(f"positive_weight values must be positive; got {weights!r}.")
+        return np.broadcast_to(weights, (Y.shape[1],)).copy()
+
+    def _embedding_width(self):
+        if self.embeddings is None:
+            return 100 if self.embedding_dim is None else self.embedding_dim
+        width = np.shape(getattr(self.embeddings, "vectors", self.embeddings))[1]
+        if self.embedding_dim not in (None, width):
+            raise ValueError(
+                f"embedding_dim={self.embedding_dim} differs from the width of embeddings "
+                f"({width}); leave embedding_dim=None to use the vectors' width."
+            )
+        return width
+
+    def _initial_embeddings(self, X, rng):
+        """The initial embedding table from ``embeddings``, or None for a random one.
+
+        Rows 2, 3, ... take the pretrained vectors (ids as given by
+        ``SequenceVectorizer(vocabulary=words)``); padding is zero, the out-of-vocabulary row
+        is the mean vector, and ids beyond the vectors are drawn at the vectors' scale.
+        """
+        if self.embeddings is None:
+            if self.embedding_mode != "non-static":
+                raise ValueError(
+                    f"embedding_mode={self.embedding_mode!r} needs pretrained embeddings; pass "
+                    "embeddings=load_word_vectors(path)."
+                )
+            return None
+        vectors = np.asarray(getattr(self.embeddings, "vectors", self.embeddings), np.float32)
+        if vectors.ndim != 2 or not len(vectors) or not np.isfinite(vectors).all():
+            raise ValueError(
+                "embeddings must be a non-empty 2-D array of finite vectors (one row per word) "
+                f"or WordVectors; got shape {vectors.shape}."
+            )
+        first = OOV_ID + 1
+        self.n_ids_ = max(self.n_ids_, first + len(vectors))
+        table = rng.normal(0, vectors.std(), (self.n_ids_, vectors.shape[1])).astype(np.float32)
+        table[PAD_ID] = 0
+        table[OOV_ID] = vectors.mean(axis=0)
+        table[first : first + len(vectors)] = vectors
+        seen = np.unique(X[X >= first])
+        self.embedding_coverage_ = float((seen < first + len(vectors)).mean()) if seen.size else 0.0
+        return table
+
+    def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
         X, lengths = _left_aligned(X)
+        best_loss, best_weights, waited = np.inf, None, 0
         for epoch in range(epochs):
-            total, seen = 0.0, 0
+            total = 0.0
             for batch in _length_sorted_batches(lengths, self.batch_size, rng):
                 width = max(int(lengths[batch].max()), 1)
                 loss = self.model_.train_on_batch(
                     X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
                 )
                 total += float(loss) * len(batch)
-                seen += len(batch)
-            self.history_["loss"].append(total / seen)
+            self.history_["loss"].append(total / len(X))
+            if validation is not None:
+                self._record_validation(*validation)
+                if self.history_["val_loss"][-1] < best_loss:
+                    best_loss, best_weights, waited = (
+                        self.history_["val_loss"][-1],
+                        self.model_.get_weights(),
+                        0,
+                    )
+                else:
+                    waited += 1
             if self.verbose:
-                print(f"epoch {epoch + 1}/{epochs} - loss: {total / seen:.4f}")
+                scores = ", ".join(f"{k}: {v[-1]:.4f}" for k, v in self.history_.items())
+                print(f"epoch {epoch + 1}/{epochs} - {scores}")
+            if self.early_stopping and waited >= self.n_iter_no_change:
+                break
+        if self.early_stopping and best_weights is not None:
+            self.model_.set_weights(best_weights)
+            self.best_epoch_ = int(np.argmin(self.history_["val_loss"])) + 1
+
+    def _record_validation(self, X, Y):
+        """Append the validation loss and F1 scores of this epoch to ``history_``."""
+        outputs = self._outputs_of_ids(X)
+        loss = self.model_.compute_loss(y=Y, y_pred=outputs)
+        if self.target_type_ == "multiclass":
+            truth, decisions = Y, outputs.argmax(axis=1)
+        else:
+            truth, decisions = Y, (outputs >= 0.5).astype(int)
+        for key, value in (
+            ("val_loss", float(keras.ops.convert_to_numpy(loss))),
+            ("val_micro_f1", f1_score(truth, decisions, average="micro", zero_division=0)),
+            ("val_macro_f1", f1_score(truth, decisions, average="macro", zero_division=0)),
+        ):
+            self.history_.setdefault(key, []).append(value)
 
     # ------------------------------------------------------------------ prediction
 
     def _network_outputs(self, X):
-        """The network's outputs for X, computed in length-sorted batches."""
+        """The network's outputs for a raw X: validated, unknown ids read as OOV."""
         check_is_fitted(self)
         X = self._check_ids(X, reset=False)
         # Ids the network never saw are out-of-vocabulary tokens.
         X[X >= self.n_ids_] = OOV_ID
+        return self._outputs_of_ids(X)
+
+    def _outputs_of_ids(self, X):
+        """The network's outputs for valid ids, computed in length-sorted batches."""
         X, lengths = _left_aligned(X)
         order = np.argsort(lengths, kind="stable")
         outputs = np.empty((len(X), self.model_.output_shape[-1]), dtype=np.float32)
@@ -467,6 +665,8 @@ class TextCNNClassifier(KerasClassifier):
             X, Y, sample_weight = self._initialize(X, y, sample_weight, rng, classes=classes)
         else:
             rng = self._training_rng(epochs_done=len(self.history_["loss"]))
+            if not self.model_.compiled:  # unpickled models come back uncompiled
+                self._compile()
             X = self._check_ids(X, reset=False)
             check_consistent_length(X, y)
             Y = self._encode_known_target(y)

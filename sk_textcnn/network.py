@@ -158,3 +158,27 @@ def build_text_cnn(
         name="output",
     )(features)
     return keras.Model(ids, outputs, name="text_cnn")
+
+
+def positive_weighted_binary_crossentropy(positive_weight):
+    """Binary cross-entropy averaged over labels, each label's positive term weighted.
+
+    Parameters
+    ----------
+    positive_weight : array-like of shape (n_labels,)
+        Factor on ``y * log(p)`` per label; values above 1 make missed positives costlier.
+
+    Returns
+    -------
+    loss : callable
+        ``loss(y_true, y_pred)`` giving one value per sample.
+    """
+    weight = np.asarray(positive_weight, dtype=np.float32)
+
+    def loss(y_true, y_pred):
+        epsilon = keras.config.epsilon()
+        y_pred = ops.clip(y_pred, epsilon, 1 - epsilon)
+        terms = weight * y_true * ops.log(y_pred) + (1 - y_true) * ops.log(1 - y_pred)
+        return -ops.mean(terms, axis=-1)
+
+    return loss

@@ -15,6 +15,7 @@ PAD_ID = 0
 OOV_ID = 1
 OOV_TOKEN = "<oov>"
 _FIRST_LEARNED_ID = 2
+_TRANSFORM_CHUNK = 10_000
 
 
 def check_documents(raw_documents, *, name="raw_documents"):
@@ -87,6 +88,10 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         gives ids ``2, 3, ...`` in its order; a mapping gives each token its id, which must be
         distinct integers ``>= 2`` (0 and 1 are reserved). When None, the vocabulary is learned
         in ``fit``.
+    extend_vocabulary : bool, default=False
+        With a fixed ``vocabulary``, also learn the training tokens it lacks (subject to
+        ``min_df`` and ``max_features``) and give them the ids after the fixed ones: the way to
+        use pretrained vectors for the words they know and learn the others.
     dtype : dtype, default=np.int32
         Integer type of the output matrix.
 
@@ -134,6 +139,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         "padding": [StrOptions({"post", "pre"})],
         "truncating": [StrOptions({"post", "pre"})],
         "vocabulary": [Mapping, HasMethods("__iter__"), None],
+        "extend_vocabulary": ["boolean"],
         "dtype": "no_validation",  # delegated to numpy
     }
 
@@ -149,6 +155,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         padding="post",
         truncating="post",
         vocabulary=None,
+        extend_vocabulary=False,
         dtype=np.int32,
     ):
         self.lowercase = lowercase
@@ -160,6 +167,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         self.padding = padding
         self.truncating = truncating
         self.vocabulary = vocabulary
+        self.extend_vocabulary = extend_vocabulary
         self.dtype = dtype
 
     def _tokenize(self, documents):
@@ -198,14 +206,26 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
             raise ValueError(f"dtype must be an integer type, got dtype={self.dtype!r}.")
         token_lists = list(self._tokenize(documents))
         if self.vocabulary is None:
-            self.vocabulary_ = self._learn_vocabulary(token_lists)
+            tokens = self._frequent_tokens(token_lists)
+            if not tokens:
+                where = f" in at least min_df={self.min_df} documents" if self.min_df != 1 else ""
+                raise ValueError(
+                    f"The vocabulary is empty: no token appears{where}. Check the documents and "
+                    "token_pattern/tokenizer, or lower min_df."
+                )
+            self.vocabulary_ = {t: i for i, t in enumerate(tokens, start=_FIRST_LEARNED_ID)}
         else:
             self.vocabulary_ = self._check_fixed_vocabulary()
+            if self.extend_vocabulary:
+                tokens = self._frequent_tokens(token_lists, known=self.vocabulary_)
+                first = max(self.vocabulary_.values()) + 1
+                self.vocabulary_.update({t: i for i, t in enumerate(tokens, start=first)})
         self.n_ids_ = max(self.vocabulary_.values()) + 1
         self.max_length_ = self._learn_max_length([len(tokens) for tokens in token_lists])
         return self
 
-    def _learn_vocabulary(self, token_lists):
+    def _frequent_tokens(self, token_lists, known=()):
+        """Tokens not in ``known`` that pass min_df and max_features, most frequent first."""
         term_counts = Counter()
         document_counts = Counter()
         for tokens in token_lists:
@@ -216,17 +236,13 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
             if isinstance(self.min_df, Integral)
             else int(np.ceil(self.min_df * len(token_lists)))
         )
-        kept = [token for token, count in document_counts.items() if count >= min_documents]
+        kept = [
+            token
+            for token, count in document_counts.items()
+            if count >= min_documents and token not in known
+        ]
         kept.sort(key=lambda token: (-term_counts[token], token))
-        if self.max_features is not None:
-            kept = kept[: self.max_features]
-        if not kept:
-            where = f" in at least min_df={self.min_df} documents" if min_documents > 1 else ""
-            raise ValueError(
-                f"The vocabulary is empty: no token appears{where}. Check the documents and "
-                "token_pattern/tokenizer, or lower min_df."
-            )
-        return {token: token_id for token_id, token in enumerate(kept, start=_FIRST_LEARNED_ID)}
+        return kept[: self.max_features]
 
     def _check_fixed_vocabulary(self):
         if isinstance(self.vocabulary, Mapping):
@@ -273,6 +289,17 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         documents = check_documents(raw_documents)
+        matrix = np.zeros((len(documents), self.max_length_), dtype=self.dtype)
+        # In chunks, so the intermediate token lists stay small for any number of documents.
+        for start in range(0, len(documents), _TRANSFORM_CHUNK):
+            self._fill(
+                matrix[start : start + _TRANSFORM_CHUNK],
+                documents[start : start + _TRANSFORM_CHUNK],
+            )
+        return matrix
+
+    def _fill(self, matrix, documents):
+        """Write the padded ids of ``documents`` into the zeroed rows ``matrix``."""
         width = self.max_length_
         lookup = self.vocabulary_.get
         ids = []
@@ -282,14 +309,12 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 tokens = tokens[:width] if self.truncating == "post" else tokens[-width:]
             ids.extend(map(lookup, tokens, repeat(OOV_ID)))
             lengths[row] = len(tokens)
-        matrix = np.zeros((len(documents), width), dtype=self.dtype)
         rows = np.repeat(np.arange(len(documents)), lengths)
         # position of each token within its document
         columns = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         if self.padding == "pre":
             columns += np.repeat(width - lengths, lengths)
         matrix[rows, columns] = ids
-        return matrix
 
     def fit_transform(self, raw_documents, y=None):
         """Learn the vocabulary and return the id matrix of ``raw_documents``.

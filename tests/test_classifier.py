@@ -222,6 +222,8 @@ def test_clone_keeps_every_parameter():
     assert clone(model).get_params() == model.get_params()
     assert set(model.get_params()) == {
         "embedding_dim",
+        "embeddings",
+        "embedding_mode",
         "filter_sizes",
         "num_filters",
         "dropout",
@@ -230,6 +232,11 @@ def test_clone_keeps_every_parameter():
         "batch_size",
         "epochs",
         "threshold",
+        "class_weight",
+        "positive_weight",
+        "early_stopping",
+        "validation_fraction",
+        "n_iter_no_change",
         "random_state",
         "verbose",
     }

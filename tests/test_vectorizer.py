@@ -207,3 +207,31 @@ def test_feature_names_and_tags():
     assert vectorizer.get_feature_names_out().tolist() == ["position_0", "position_1", "position_2"]
     tags = vectorizer.__sklearn_tags__()
     assert tags.input_tags.string and not tags.input_tags.two_d_array
+
+
+def test_extend_vocabulary_appends_learned_tokens_after_fixed_ones():
+    vectorizer = SequenceVectorizer(vocabulary=["cat", "zebra"], extend_vocabulary=True)
+    vectorizer.fit(CORPUS)
+    assert vectorizer.vocabulary_["cat"] == 2 and vectorizer.vocabulary_["zebra"] == 3
+    assert vectorizer.vocabulary_["the"] == 4  # most frequent new token comes first
+    assert set(vectorizer.vocabulary_) == {
+        "cat",
+        "zebra",
+        "the",
+        "dog",
+        "sat",
+        "on",
+        "mat",
+        "a",
+        "and",
+        "bird",
+    }
+
+
+def test_transform_in_chunks_matches_one_pass(monkeypatch):
+    import sk_textcnn.vectorizer as module
+
+    vectorizer = SequenceVectorizer().fit(CORPUS)
+    expected = vectorizer.transform(CORPUS * 3)
+    monkeypatch.setattr(module, "_TRANSFORM_CHUNK", 5)
+    np.testing.assert_array_equal(vectorizer.transform(CORPUS * 3), expected)

@@ -1,0 +1,434 @@
+"""Per-label thresholds: stratified validation split, threshold search, meta-estimator."""
+
+import pickle
+import time
+from functools import partial
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, fbeta_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils import get_tags
+
+from sk_textcnn.thresholds import (
+    MultiLabelThresholdClassifier,
+    multilabel_train_test_split_indices,
+    tune_thresholds,
+)
+
+
+def imbalanced_indicator(n_samples=1000, n_labels=40, seed=0):
+    """Label frequencies falling geometrically from 30% to a handful of samples."""
+    rng = np.random.RandomState(seed)
+    rates = 0.3 * 0.85 ** np.arange(n_labels)
+    Y = (rng.rand(n_samples, n_labels) < rates).astype(int)
+    # A label with exactly one positive and one with exactly two.
+    Y[:, -2:] = 0
+    Y[7, -1] = 1
+    Y[[3, 11], -2] = 1
+    return Y
+
+
+def f1_per_label(Y, decisions):
+    return f1_score(Y, decisions, average=None, zero_division=0)
+
+
+def best_on_grid(y, scores, beta=1.0, n_points=2001):
+    """Highest F-beta of ``scores >= t`` over a fine grid of t, computed all at once."""
+    y = np.asarray(y, dtype=bool)
+    chosen = scores[:, None] >= np.linspace(0, 1, n_points)[None, :]
+    true_positives = (chosen & y[:, None]).sum(axis=0)
+    denominator = beta**2 * y.sum() + chosen.sum(axis=0)
+    return ((1 + beta**2) * true_positives / np.maximum(denominator, 1)).max()
+
+
+def noisy_probabilities(Y, seed=0):
+    """Probabilities that rank positives higher, but mostly below 0.5 for rare labels."""
+    rng = np.random.RandomState(seed)
+    logits = 2.5 * Y - 3 + 1.2 * rng.randn(*Y.shape)
+    return 1 / (1 + np.exp(-logits))
+
+
+# ---------------------------------------------------------------------- the split
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_split_keeps_labels_with_two_positives_in_both_parts(seed):
+    Y = imbalanced_indicator(seed=seed)
+    totals = Y.sum(axis=0)
+    assert (totals == 1).any() and (totals == 2).any() and (totals == 3).any()
+    train, test = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=seed)
+    in_train, in_test = Y[train].sum(axis=0), Y[test].sum(axis=0)
+    assert (in_train[totals >= 2] >= 1).all()
+    assert (in_test[totals >= 2] >= 1).all()
+    # A label with a single positive is trained on.
+    assert (in_train[totals == 1] == 1).all()
+    # Common labels keep their share in the test part.
+    common = totals >= 50
+    np.testing.assert_allclose(in_test[common] / totals[common], 0.2, atol=0.03)
+
+
+@pytest.mark.parametrize(
+    ("test_size", "n_test"), [(0.2, 200), (0.25, 250), (0.3333, 334), (137, 137)]
+)
+def test_split_sizes_follow_test_size(test_size, n_test):
+    Y = imbalanced_indicator()
+    train, test = multilabel_train_test_split_indices(Y, test_size=test_size, random_state=0)
+    assert len(test) == n_test and len(train) == len(Y) - n_test
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(Y)))
+    assert np.array_equal(train, np.sort(train)) and np.array_equal(test, np.sort(test))
+
+
+def test_split_is_deterministic_per_seed_and_leaves_global_rng_alone():
+    Y = imbalanced_indicator()
+    state = np.random.get_state()
+    first = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
+    again = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
+    other = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=4)
+    multilabel_train_test_split_indices(Y, test_size=0.2, random_state=None)
+    instance = multilabel_train_test_split_indices(
+        Y, test_size=0.2, random_state=np.random.RandomState(3)
+    )
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    assert np.array_equal(first[1], again[1])
+    assert np.array_equal(first[1], instance[1])
+    assert not np.array_equal(first[1], other[1])
+
+
+def test_split_accepts_sparse_indicator_matrices_unchanged():
+    Y = imbalanced_indicator()
+    Y_sparse = sp.csr_matrix(Y.astype(np.int64))
+    data = Y_sparse.data.copy()
+    dense = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    sparse = multilabel_train_test_split_indices(Y_sparse, test_size=0.2, random_state=0)
+    assert np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1])
+    assert np.array_equal(Y_sparse.data, data)
+    coo = multilabel_train_test_split_indices(Y_sparse.tocoo(), test_size=0.2, random_state=0)
+    assert np.array_equal(dense[1], coo[1])
+
+
+def test_split_stratifies_class_labels():
+    y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 8 + ["d"] * 2 + ["e"])
+    train, test = multilabel_train_test_split_indices(y, test_size=0.25, random_state=0)
+    assert len(test) == 26
+    classes, counts = np.unique(y[test], return_counts=True)
+    assert dict(zip(classes.tolist(), counts.tolist(), strict=True)) == {
+        "a": 15,
+        "b": 8,
+        "c": 2,
+        "d": 1,
+    }
+    assert "e" in y[train]
+
+
+def test_split_fills_with_unlabeled_rows():
+    Y = np.zeros((50, 3), dtype=int)
+    Y[:6, 0] = 1
+    Y[6:8, 1] = 1
+    train, test = multilabel_train_test_split_indices(Y, test_size=10, random_state=0)
+    assert len(test) == 10 and len(train) == 40
+    assert Y[test].sum(axis=0).tolist() == [1, 1, 0]
+    assert (Y[test].sum(axis=1) == 0).sum() == 8
+
+
+def test_split_is_fast_on_reuters_sized_data():
+    Y = imbalanced_indicator(n_samples=7770, n_labels=90)
+    start = time.perf_counter()
+    multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("test_size", "match"),
+    [(0, r"test_size=0 must leave"), (1.0, r"test_size must be .* got 1\.0"), (1000, "1000")],
+)
+def test_split_rejects_bad_test_size(test_size, match):
+    with pytest.raises(ValueError, match=match):
+        multilabel_train_test_split_indices(imbalanced_indicator(), test_size=test_size)
+
+
+def test_split_rejects_continuous_targets():
+    with pytest.raises(ValueError, match="Y must be a multi-label indicator .* continuous"):
+        multilabel_train_test_split_indices(np.random.RandomState(0).rand(9, 2), test_size=0.2)
+
+
+# ---------------------------------------------------------------------- the threshold search
+
+
+def test_tune_finds_the_exact_optimum_by_hand():
+    y = np.array([1, 1, 0, 0, 0, 1])
+    proba = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    # Selecting the top two gives F1 = 4 / 5, better than any other cut; the midpoint between
+    # 0.7 and 0.8 is the threshold.
+    (threshold,) = tune_thresholds(y[:, None], proba[:, None])
+    assert threshold == pytest.approx(0.75)
+    assert f1_score(y, proba >= threshold) == pytest.approx(0.8)
+
+
+def test_tune_matches_a_brute_force_search():
+    Y = imbalanced_indicator(n_samples=300, n_labels=12, seed=5)
+    proba = np.round(noisy_probabilities(Y, seed=5), 3)  # rounding creates tied scores
+    thresholds = tune_thresholds(Y, proba)
+    for j in range(Y.shape[1]):
+        best = best_on_grid(Y[:, j], proba[:, j])
+        assert f1_score(Y[:, j], proba[:, j] >= thresholds[j]) == pytest.approx(best)
+
+
+def test_ties_go_to_the_threshold_nearest_one_half():
+    y = np.array([1, 0, 0, 1])
+    # Top one and everything both give F1 = 2/3: 0.75 (top one) is nearer 0.5 than 0.025.
+    assert tune_thresholds(y, np.array([0.9, 0.6, 0.3, 0.05])).tolist() == [0.75]
+    # Here "everything" (0.2) is nearer 0.5 than "top one" (0.945).
+    assert tune_thresholds(y, np.array([0.99, 0.9, 0.45, 0.4])) == pytest.approx([0.2])
+    # Any threshold in (0.1, 0.7] gives the best decisions; 0.5 is one of them.
+    y = np.array([1, 0, 1, 0])
+    assert tune_thresholds(y, np.array([0.9, 0.8, 0.7, 0.1])).tolist() == [0.5]
+
+
+def test_labels_without_positives_keep_the_default():
+    Y = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
+    proba = np.array([[0.3, 0.9], [0.1, 0.8], [0.35, 0.1], [0.2, 0.2]])
+    assert tune_thresholds(Y, proba).tolist() == [0.25, 0.5]
+    assert tune_thresholds(Y, proba, default=0.7).tolist() == [0.25, 0.7]
+    assert tune_thresholds(sp.csr_matrix(Y), proba).tolist() == [0.25, 0.5]
+
+
+def test_tuned_thresholds_beat_one_half_on_the_tuning_data():
+    Y = imbalanced_indicator(n_samples=600, n_labels=20, seed=1)
+    proba = noisy_probabilities(Y, seed=1)
+    thresholds = tune_thresholds(Y, proba)
+    assert ((thresholds >= 0) & (thresholds <= 1)).all()
+    tuned, plain = (proba >= thresholds).astype(int), (proba >= 0.5).astype(int)
+    assert (f1_per_label(Y, tuned) >= f1_per_label(Y, plain) - 1e-12).all()
+    macro = [f1_score(Y, d, average="macro", zero_division=0) for d in (tuned, plain)]
+    assert macro[0] > macro[1] + 0.1
+    # Not implied by per-label optima in general, but holds here by a wide margin.
+    micro = [f1_score(Y, d, average="micro", zero_division=0) for d in (tuned, plain)]
+    assert micro[0] > micro[1]
+
+
+def test_callable_metric():
+    Y = imbalanced_indicator(n_samples=300, n_labels=6, seed=2)
+    # Fewer than 100 positives per label: every useful cut is tried, so the optimum is exact.
+    proba = np.round(noisy_probabilities(Y, seed=2), 3)
+    f2 = partial(fbeta_score, beta=2, zero_division=0)
+    thresholds = tune_thresholds(Y, proba, metric=f2)
+    for j in range(Y.shape[1]):
+        reached = f2(Y[:, j], (proba[:, j] >= thresholds[j]).astype(int))
+        assert reached == pytest.approx(best_on_grid(Y[:, j], proba[:, j], beta=2))
+    # F2 weighs recall more, so its thresholds are at most F1's.
+    assert (thresholds <= tune_thresholds(Y, proba) + 1e-12).all()
+
+    def three_positives(y_true, y_pred):
+        return -abs(int(y_pred.sum()) - 3)
+
+    proba_column = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    (threshold,) = tune_thresholds([1, 0, 0, 0, 0, 0], proba_column, metric=three_positives)
+    assert threshold == pytest.approx(0.65)
+
+
+def test_candidates_limit_or_grid():
+    y = np.array([1, 1, 0, 0])
+    proba = np.array([0.9, 0.8, 0.7, 0.1])
+    assert tune_thresholds(y, proba, candidates=[0.1, 0.75, 0.95]).tolist() == [0.75]
+    assert tune_thresholds(y, proba, candidates=[0.2, 0.95]).tolist() == [0.2]
+    Y = imbalanced_indicator(n_samples=400, n_labels=5, seed=3)
+    proba = noisy_probabilities(Y, seed=3)
+    exact = tune_thresholds(Y, proba)
+    thinned = tune_thresholds(Y, proba, candidates=10)
+    f1_exact, f1_thinned = (f1_per_label(Y, proba >= t) for t in (exact, thinned))
+    assert (f1_thinned <= f1_exact + 1e-12).all()
+    assert (f1_thinned >= f1_per_label(Y, proba >= 0.5) - 1e-12).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(Y_true=np.ones((3, 2)), proba=np.ones((3, 3))), "same shape"),
+        (dict(Y_true=np.full((2, 1), 2), proba=np.ones((2, 1))), "only 0 and 1"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.full((2, 1), 1.5)), r"in \[0, 1\]"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), metric="f2"), "metric must be"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), candidates=0), "candidates"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), candidates=[2.0]), "candidates"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), default=-1), "default"),
+    ],
+)
+def test_tune_rejects_bad_input(kwargs, match):
+    Y_true, proba = kwargs.pop("Y_true"), kwargs.pop("proba")
+    with pytest.raises(ValueError, match=match):
+        tune_thresholds(Y_true, proba, **kwargs)
+
+
+# ---------------------------------------------------------------------- the meta-estimator
+
+
+def text_problem(n_samples=400, seed=0):
+    """Documents mixing noise words with words of their topics; topics from common to rare."""
+    rng = np.random.RandomState(seed)
+    rates = np.array([0.35, 0.25, 0.12, 0.06, 0.04, 0.025])
+    Y = (rng.rand(n_samples, len(rates)) < rates).astype(int)
+    noise = [f"noise{i}" for i in range(150)]
+    docs = []
+    for row in Y:
+        words = list(rng.choice(noise, 25))
+        for label in np.flatnonzero(row):
+            words += [f"topic{label}w{k}" for k in rng.randint(6, size=2)]
+        # Topic words also turn up, more rarely, in documents without the topic.
+        for label in np.flatnonzero(rng.rand(len(rates)) < 0.1):
+            words.append(f"topic{label}w{rng.randint(6)}")
+        rng.shuffle(words)
+        docs.append(" ".join(words))
+    return docs, Y
+
+
+def tfidf_ovr_lr():
+    return make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LogisticRegression()))
+
+
+@pytest.fixture(scope="module")
+def text_data():
+    return text_problem()
+
+
+def test_meta_estimator_beats_plain_pipeline_on_its_validation_split(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), refit=False, random_state=0).fit(docs, Y)
+    train, validation = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    docs_train = [docs[i] for i in train]
+    docs_validation = [docs[i] for i in validation]
+    plain = tfidf_ovr_lr().fit(docs_train, Y[train])
+    np.testing.assert_allclose(
+        clf.predict_proba(docs_validation), plain.predict_proba(docs_validation)
+    )
+    macro_tuned = f1_score(Y[validation], clf.predict(docs_validation), average="macro")
+    macro_plain = f1_score(
+        Y[validation], plain.predict(docs_validation), average="macro", zero_division=0
+    )
+    assert macro_tuned > macro_plain + 0.1
+    assert (clf.thresholds_ < 0.5).sum() >= 3
+
+
+def test_predict_applies_the_thresholds(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0).fit(docs, Y)
+    proba = clf.predict_proba(docs[:50])
+    assert proba.shape == (50, Y.shape[1])
+    predicted = clf.predict(docs[:50])
+    assert predicted.dtype.kind == "i"
+    np.testing.assert_array_equal(predicted, (proba >= clf.thresholds_).astype(int))
+    np.testing.assert_array_equal(clf.classes_, np.arange(Y.shape[1]))
+    assert clf.thresholds_.shape == (Y.shape[1],)
+    assert 0 <= clf.score(docs, Y) <= 1
+
+
+def test_refit_true_uses_all_samples_with_the_same_thresholds(text_data):
+    docs, Y = text_data
+    kept = MultiLabelThresholdClassifier(tfidf_ovr_lr(), refit=False, random_state=1)
+    refitted = clone(kept).set_params(refit=True)
+    kept.fit(docs, Y)
+    refitted.fit(docs, Y)
+    np.testing.assert_array_equal(kept.thresholds_, refitted.thresholds_)
+    full = tfidf_ovr_lr().fit(docs, Y)
+    np.testing.assert_allclose(refitted.predict_proba(docs), full.predict_proba(docs))
+    assert not np.allclose(kept.predict_proba(docs), full.predict_proba(docs))
+    assert len(kept.estimator_[0].vocabulary_) <= len(refitted.estimator_[0].vocabulary_)
+
+
+def test_sparse_y_gives_sparse_predictions(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0)
+    dense = clone(clf).fit(docs, Y)
+    clf.fit(docs, sp.csr_matrix(Y))
+    predicted = clf.predict(docs[:20])
+    assert sp.issparse(predicted) and predicted.format == "csr"
+    np.testing.assert_array_equal(predicted.toarray(), dense.predict(docs[:20]))
+
+
+def test_clone_get_params_and_pickle(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), validation_fraction=0.3, random_state=2)
+    params = clf.get_params()
+    assert params["validation_fraction"] == 0.3 and params["metric"] == "f1"
+    assert "estimator__onevsrestclassifier__estimator__C" in params
+    clf.set_params(estimator__onevsrestclassifier__estimator__C=2.0)
+    copy = clone(clf)
+    assert copy.get_params()["estimator__onevsrestclassifier__estimator__C"] == 2.0
+    assert not hasattr(copy, "thresholds_")
+    clf.fit(docs, Y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.thresholds_, clf.thresholds_)
+    np.testing.assert_array_equal(restored.predict(docs[:30]), clf.predict(docs[:30]))
+    assert is_classifier(clf)
+    assert get_tags(clf).classifier_tags.multi_label
+
+
+def test_estimators_returning_one_array_per_label():
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 4)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0.5, np.zeros(120)]).astype(int)
+    clf = MultiLabelThresholdClassifier(KNeighborsClassifier(), random_state=0).fit(X, Y)
+    proba = clf.predict_proba(X[:10])
+    per_label = clf.estimator_.predict_proba(X[:10])
+    assert isinstance(per_label, list)
+    np.testing.assert_allclose(proba[:, :2], np.column_stack([p[:, 1] for p in per_label[:2]]))
+    # The label never seen positive: probability 0, threshold left at 0.5.
+    np.testing.assert_array_equal(proba[:, 2], 0)
+    assert clf.thresholds_[2] == 0.5
+    assert clf.n_features_in_ == 4
+
+
+class _RecordingClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label classifier that records how many sample weights ``fit`` received."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_weights_ = len(sample_weight)
+        self.rate_ = np.asarray(y).mean(axis=0)
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.rate_, (len(X), 1))
+
+
+@pytest.mark.parametrize(("refit", "n_weights"), [(False, 80), (True, 100)])
+def test_fit_params_are_sliced_to_the_training_part(refit, n_weights):
+    X = np.arange(100.0)[:, None]
+    Y = (np.random.RandomState(0).rand(100, 3) < 0.3).astype(int)
+    clf = MultiLabelThresholdClassifier(_RecordingClassifier(), refit=refit, random_state=0)
+    clf.fit(X, Y, sample_weight=np.ones(100))
+    assert clf.estimator_.n_weights_ == n_weights
+
+
+@pytest.mark.parametrize(
+    ("y", "match"),
+    [
+        (np.array([0, 1, 2, 1] * 10), "multi-label indicator matrix y .* got a multiclass"),
+        (np.linspace(0, 1, 40), "got a continuous target"),
+    ],
+)
+def test_rejects_targets_that_are_not_indicator_matrices(text_data, y, match):
+    docs, _ = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr())
+    with pytest.raises(ValueError, match=match):
+        clf.fit(docs[:40], y)
+
+
+def test_rejects_estimators_without_predict_proba(text_data):
+    docs, Y = text_data
+    estimator = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LinearSVC()))
+    with pytest.raises(ValueError, match="'estimator' parameter .* 'predict_proba'"):
+        MultiLabelThresholdClassifier(estimator).fit(docs, Y)
+
+
+def test_rejects_bad_validation_fraction(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), validation_fraction=1.5)
+    with pytest.raises(ValueError, match="'validation_fraction' parameter"):
+        clf.fit(docs, Y)
