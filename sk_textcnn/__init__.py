@@ -7,6 +7,23 @@ import_tensorflow_quietly()
 from sk_textcnn._version import __version__  # noqa: E402
 from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402
 from sk_textcnn.datasets import load_reuters  # noqa: E402
+from sk_textcnn.thresholds import (  # noqa: E402
+    MultiLabelThresholdClassifier,
+    multilabel_train_test_split_indices,
+    tune_thresholds,
+)
 from sk_textcnn.vectorizer import SequenceVectorizer  # noqa: E402
+from sk_textcnn.word_vectors import WordVectors, load_word_vectors, save_word_vectors  # noqa: E402
 
-__all__ = ["SequenceVectorizer", "TextCNNClassifier", "load_reuters", "__version__"]
+__all__ = [
+    "MultiLabelThresholdClassifier",
+    "SequenceVectorizer",
+    "TextCNNClassifier",
+    "WordVectors",
+    "__version__",
+    "load_reuters",
+    "load_word_vectors",
+    "multilabel_train_test_split_indices",
+    "save_word_vectors",
+    "tune_thresholds",
+]

@@ -291,9 +291,12 @@ class TextCNNClassifier(KerasClassifier):
         X = validate_data(self, X, reset=reset, dtype="numeric")
         for offending, problem in (
             (X < 0, "Negative values in data: token ids are >= 0, 0 being padding"),
-            (X != np.round(X), "Non-integer values in data: token ids are whole numbers"),
+            (
+                X.dtype.kind == "f" and X != np.round(X),
+                "Non-integer values in data: token ids are whole numbers",
+            ),
         ):
-            if offending.any():
+            if np.any(offending):
                 row, column = np.argwhere(offending)[0]
                 raise ValueError(f"{problem}; X[{row}, {column}] = {X[row, column].item()!r}.")
         return X.astype(np.int32)
@@ -695,6 +698,24 @@ class TextCNNClassifier(KerasClassifier):
         return codes.astype(np.int32)
 
     # ------------------------------------------------------------------ persistence
+
+    def export_network(self, path):
+        """Save the trained network as a native Keras file, for serving without scikit-learn.
+
+        The network maps int32 ids of shape (batch, any length), 0 being padding, to the
+        outputs behind ``predict_proba`` (for binary targets: the probability of
+        ``classes_[1]`` only). Ids of at least ``n_ids_`` must be replaced by 1 first.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination ending in ``.keras``; load it with ``keras.saving.load_model``.
+        """
+        check_is_fitted(self)
+        with warnings.catch_warnings():
+            # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
+            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+            self.model_.save(path)
 
     def __getstate__(self):
         state = self.__dict__.copy()

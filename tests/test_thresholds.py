@@ -7,6 +7,7 @@ from functools import partial
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -216,7 +217,7 @@ def test_tuned_thresholds_beat_one_half_on_the_tuning_data():
 
 
 def test_callable_metric():
-    Y = imbalanced_indicator(n_samples=300, n_labels=6, seed=2)
+    Y = imbalanced_indicator(n_samples=300, n_labels=3, seed=2)
     # Fewer than 100 positives per label: every useful cut is tried, so the optimum is exact.
     proba = np.round(noisy_probabilities(Y, seed=2), 3)
     f2 = partial(fbeta_score, beta=2, zero_division=0)
@@ -298,27 +299,37 @@ def text_data():
     return text_problem()
 
 
-def test_meta_estimator_beats_plain_pipeline_on_its_validation_split(text_data):
+@pytest.fixture(scope="module")
+def fitted(text_data):
+    """The meta-estimator fitted with and without refitting, on the same validation split."""
     docs, Y = text_data
-    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), refit=False, random_state=0).fit(docs, Y)
+    kept = MultiLabelThresholdClassifier(tfidf_ovr_lr(), refit=False, random_state=0)
+    refitted = clone(kept).set_params(refit=True)
+    return kept.fit(docs, Y), refitted.fit(docs, Y)
+
+
+def test_meta_estimator_beats_plain_pipeline_on_its_validation_split(text_data, fitted):
+    docs, Y = text_data
+    kept, _ = fitted
     train, validation = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
     docs_train = [docs[i] for i in train]
     docs_validation = [docs[i] for i in validation]
     plain = tfidf_ovr_lr().fit(docs_train, Y[train])
+    # refit=False keeps the estimator fitted on the training part of this very split.
     np.testing.assert_allclose(
-        clf.predict_proba(docs_validation), plain.predict_proba(docs_validation)
+        kept.predict_proba(docs_validation), plain.predict_proba(docs_validation)
     )
-    macro_tuned = f1_score(Y[validation], clf.predict(docs_validation), average="macro")
+    macro_tuned = f1_score(Y[validation], kept.predict(docs_validation), average="macro")
     macro_plain = f1_score(
         Y[validation], plain.predict(docs_validation), average="macro", zero_division=0
     )
     assert macro_tuned > macro_plain + 0.1
-    assert (clf.thresholds_ < 0.5).sum() >= 3
+    assert (kept.thresholds_ < 0.5).sum() >= 3
 
 
-def test_predict_applies_the_thresholds(text_data):
+def test_predict_applies_the_thresholds(text_data, fitted):
     docs, Y = text_data
-    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0).fit(docs, Y)
+    _, clf = fitted
     proba = clf.predict_proba(docs[:50])
     assert proba.shape == (50, Y.shape[1])
     predicted = clf.predict(docs[:50])
@@ -329,45 +340,41 @@ def test_predict_applies_the_thresholds(text_data):
     assert 0 <= clf.score(docs, Y) <= 1
 
 
-def test_refit_true_uses_all_samples_with_the_same_thresholds(text_data):
+def test_refit_true_uses_all_samples_with_the_same_thresholds(text_data, fitted):
     docs, Y = text_data
-    kept = MultiLabelThresholdClassifier(tfidf_ovr_lr(), refit=False, random_state=1)
-    refitted = clone(kept).set_params(refit=True)
-    kept.fit(docs, Y)
-    refitted.fit(docs, Y)
+    kept, refitted = fitted
     np.testing.assert_array_equal(kept.thresholds_, refitted.thresholds_)
     full = tfidf_ovr_lr().fit(docs, Y)
     np.testing.assert_allclose(refitted.predict_proba(docs), full.predict_proba(docs))
     assert not np.allclose(kept.predict_proba(docs), full.predict_proba(docs))
-    assert len(kept.estimator_[0].vocabulary_) <= len(refitted.estimator_[0].vocabulary_)
 
 
-def test_sparse_y_gives_sparse_predictions(text_data):
+def test_sparse_y_gives_sparse_predictions(text_data, fitted):
     docs, Y = text_data
-    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0)
-    dense = clone(clf).fit(docs, Y)
-    clf.fit(docs, sp.csr_matrix(Y))
+    _, dense = fitted
+    clf = clone(dense).fit(docs, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(clf.thresholds_, dense.thresholds_)
     predicted = clf.predict(docs[:20])
     assert sp.issparse(predicted) and predicted.format == "csr"
     np.testing.assert_array_equal(predicted.toarray(), dense.predict(docs[:20]))
 
 
-def test_clone_get_params_and_pickle(text_data):
-    docs, Y = text_data
+def test_clone_get_params_and_pickle(text_data, fitted):
+    docs, _ = text_data
     clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), validation_fraction=0.3, random_state=2)
     params = clf.get_params()
     assert params["validation_fraction"] == 0.3 and params["metric"] == "f1"
     assert "estimator__onevsrestclassifier__estimator__C" in params
     clf.set_params(estimator__onevsrestclassifier__estimator__C=2.0)
-    copy = clone(clf)
-    assert copy.get_params()["estimator__onevsrestclassifier__estimator__C"] == 2.0
-    assert not hasattr(copy, "thresholds_")
-    clf.fit(docs, Y)
-    restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(restored.thresholds_, clf.thresholds_)
-    np.testing.assert_array_equal(restored.predict(docs[:30]), clf.predict(docs[:30]))
-    assert is_classifier(clf)
-    assert get_tags(clf).classifier_tags.multi_label
+    assert clone(clf).get_params()["estimator__onevsrestclassifier__estimator__C"] == 2.0
+    _, fitted_clf = fitted
+    copy = clone(fitted_clf)
+    assert not hasattr(copy, "thresholds_") and copy.get_params()["refit"] is True
+    restored = pickle.loads(pickle.dumps(fitted_clf))
+    np.testing.assert_array_equal(restored.thresholds_, fitted_clf.thresholds_)
+    np.testing.assert_array_equal(restored.predict(docs[:30]), fitted_clf.predict(docs[:30]))
+    assert is_classifier(fitted_clf)
+    assert get_tags(fitted_clf).classifier_tags.multi_label
 
 
 def test_estimators_returning_one_array_per_label():
@@ -432,3 +439,17 @@ def test_rejects_bad_validation_fraction(text_data):
     clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), validation_fraction=1.5)
     with pytest.raises(ValueError, match="'validation_fraction' parameter"):
         clf.fit(docs, Y)
+
+
+def test_fit_params_follow_metadata_routing():
+    X = np.arange(100.0)[:, None]
+    Y = (np.random.RandomState(0).rand(100, 3) < 0.3).astype(int)
+    with config_context(enable_metadata_routing=True):
+        requested = _RecordingClassifier().set_fit_request(sample_weight=True)
+        clf = MultiLabelThresholdClassifier(requested, refit=False, random_state=0)
+        clf.fit(X, Y, sample_weight=np.ones(100))
+        assert clf.estimator_.n_weights_ == 80
+        with pytest.raises(ValueError, match="sample_weight"):
+            MultiLabelThresholdClassifier(_RecordingClassifier()).fit(
+                X, Y, sample_weight=np.ones(100)
+            )
