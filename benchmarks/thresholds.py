@@ -1,0 +1,185 @@
+"""Decision thresholds on Reuters-21578 ModApte-90: 0.5 against tuned per-label thresholds.
+
+Ours: ``make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0, ...))`` with every
+other parameter at its default (10 epochs), three ways: ``threshold=0.5``; ``threshold="auto"``
+(one threshold per label tuned for F1 on a stratified 10% validation split, which the network
+then does not train on); ``threshold="auto"`` with ``positive_weight="balanced"``. Linear models,
+fitted in the same process on the same features, TF-IDF (sublinear, unigrams): the reference,
+OneVsRest(LinearSVC(class_weight="balanced")), the strongest simple baseline; and
+OneVsRest(LogisticRegression(C=10)) at 0.5 and wrapped in ``MultiLabelThresholdClassifier``
+(validation_fraction=0.2, refit=False, random_state=0) -- LinearSVC has no ``predict_proba``,
+and CalibratedClassifierCV around it is too slow. Micro- and macro-F1 (zero_division=0) on the
+test split, fit and predict seconds, and ratios row / reference.
+"""
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+
+try:
+    from benchmarks import _common as common
+except ImportError:  # run as a file: python benchmarks/thresholds.py
+    import _common as common
+
+REFERENCE = "tfidf_unigram_linearsvc_balanced"
+METRICS = ["micro_f1", "macro_f1", "fit_seconds", "predict_seconds"]
+
+
+def linear_models():
+    """name -> (label, factory) of the TF-IDF models, the reference first."""
+    from sk_textcnn import MultiLabelThresholdClassifier
+
+    def logistic():
+        return make_pipeline(
+            TfidfVectorizer(sublinear_tf=True), OneVsRestClassifier(LogisticRegression(C=10))
+        )
+
+    return {
+        REFERENCE: (
+            'TF-IDF (sublinear, unigrams) + OvR(LinearSVC(class_weight="balanced"))',
+            lambda: make_pipeline(
+                TfidfVectorizer(sublinear_tf=True),
+                OneVsRestClassifier(LinearSVC(class_weight="balanced")),
+            ),
+        ),
+        "tfidf_unigram_logreg_c10": (
+            "TF-IDF (sublinear, unigrams) + OvR(LogisticRegression(C=10)), threshold 0.5",
+            logistic,
+        ),
+        "tfidf_unigram_logreg_c10_tuned": (
+            "MultiLabelThresholdClassifier(TF-IDF (sublinear, unigrams) + "
+            "OvR(LogisticRegression(C=10)))",
+            lambda: MultiLabelThresholdClassifier(logistic(), random_state=0),
+        ),
+    }
+
+
+OURS = {
+    "ours_threshold_0.5": ("ours, threshold=0.5", {}),
+    "ours_threshold_auto": ('ours, threshold="auto"', {"threshold": "auto"}),
+    "ours_threshold_auto_balanced": (
+        'ours, threshold="auto", positive_weight="balanced"',
+        {"threshold": "auto", "positive_weight": "balanced"},
+    ),
+}
+
+
+def evaluate(pipeline, train, Y_train, test, Y_test):
+    _, fit_s = common.timed(pipeline.fit, train, Y_train)
+    Y_pred, predict_s = common.timed(pipeline.predict, test)
+    return {
+        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
+        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
+        "fit_seconds": fit_s,
+        "predict_seconds": predict_s,
+        "labels_predicted": int((Y_pred.sum(axis=0) > 0).sum()),
+    }
+
+
+def thresholds_of(pipeline):
+    """The per-label thresholds a fitted model applies (None for LinearSVC)."""
+    last = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
+    for attribute in ("threshold_", "thresholds_"):
+        if hasattr(last, attribute):
+            return getattr(last, attribute)
+    return None
+
+
+def main(argv=None):
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
+    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
+    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs = args.epochs or 1
+        args.n_train, args.n_test = args.n_train or 1500, args.n_test or 500
+
+    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+
+    train, Y_train, test, Y_test, labels = common.load_reuters_split()
+    train, Y_train = common.subsample(train, Y_train, args.n_train)
+    common.ignore_label_warnings()
+    test, Y_test = common.subsample(test, Y_test, args.n_test)
+    epoch_params = {} if args.epochs is None else {"epochs": args.epochs}
+    linear = linear_models()
+
+    # Interleaved: the reference, our three variants, then the logistic-regression models.
+    jobs = [(REFERENCE, linear[REFERENCE][1])]
+    jobs += [
+        (
+            name,
+            lambda params=params: make_pipeline(
+                SequenceVectorizer(),
+                TextCNNClassifier(random_state=0, **params, **epoch_params),
+            ),
+        )
+        for name, (_, params) in OURS.items()
+    ]
+    jobs += [(name, make) for name, (_, make) in linear.items() if name != REFERENCE]
+    results, thresholds = {}, {}
+    for name, make in jobs:
+        model = make()
+        results[name] = evaluate(model, train, Y_train, test, Y_test)
+        thresholds[name] = thresholds_of(model)
+        print(f"{name}: {results[name]}", flush=True)
+
+    labels_of = {name: label for name, (label, _) in OURS.items()}
+    labels_of.update({name: label for name, (label, _) in linear.items()})
+    order = list(OURS) + list(linear)
+    ratios = {
+        name: {m: results[name][m] / results[REFERENCE][m] for m in METRICS}
+        for name in order
+        if name != REFERENCE
+    }
+
+    epochs = args.epochs or TextCNNClassifier().epochs
+    print(
+        f"\nReuters ModApte-90: {len(train):,} train / {len(test):,} test docs, "
+        f"{len(labels)} labels; ours: {epochs} epochs\n"
+    )
+    print(
+        common.table(
+            ["model", "micro-F1", "macro-F1", "fit s", "predict s", "labels predicted"],
+            [
+                [labels_of[name]] + [results[name][m] for m in [*METRICS, "labels_predicted"]]
+                for name in order
+            ],
+        )
+    )
+    print()
+    print(
+        common.table(
+            ["row / balanced LinearSVC", "micro-F1", "macro-F1", "fit s", "predict s"],
+            [[labels_of[name]] + [ratios[name][m] for m in METRICS] for name in ratios],
+        )
+    )
+    common.write_results(
+        "thresholds",
+        {
+            "config": {
+                "n_train": len(train),
+                "n_test": len(test),
+                "n_labels": len(labels),
+                "epochs": epochs,
+                "quick": args.quick,
+                "ours": "make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0,"
+                " **params, **epoch_params))",
+                "ours_params": {name: params for name, (_, params) in OURS.items()},
+                "epoch_params": epoch_params,
+            },
+            "models": labels_of,
+            "results": results,
+            "thresholds": thresholds,
+            "reference": REFERENCE,
+            "ratios_over_reference": ratios,
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()
