@@ -58,8 +58,10 @@ def glove_text_file():
 
     def convert():
         data = importlib.resources.files(PACKAGE) / "data"
-        vectors = np.load(data / "glove_6B_50d_emb.npy")
-        index = pq.read_table(data / "glove_6B_index.parquet")
+        with importlib.resources.as_file(data / "glove_6B_50d_emb.npy") as npy:
+            vectors = np.load(npy)
+        with importlib.resources.as_file(data / "glove_6B_index.parquet") as parquet:
+            index = pq.read_table(parquet)
         # One string column (named "index"): row i is the word of vector i.
         columns = [f.name for f in index.schema if str(f.type) in ("string", "large_string")]
         if len(columns) != 1 or index.num_rows != len(vectors):

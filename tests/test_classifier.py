@@ -2,6 +2,7 @@
 
 import pickle
 import random
+import warnings
 
 import joblib
 import keras
@@ -172,7 +173,7 @@ def test_same_seed_same_probabilities_and_no_global_state_change():
     tf_determinism = tf_config.is_op_determinism_enabled()
     numpy_state = np.random.get_state()[1].copy()
     python_state = random.getstate()
-    floatx, image_format = keras.config.floatx(), keras.config.image_data_format()
+    settings = keras.config.floatx(), keras.config.image_data_format(), keras.backend.backend()
     first = fast(epochs=3).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
     second = fast(epochs=3).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
     other = fast(epochs=3, random_state=1).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
@@ -181,7 +182,11 @@ def test_same_seed_same_probabilities_and_no_global_state_change():
     assert tf_config.is_op_determinism_enabled() == tf_determinism
     np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
     assert random.getstate() == python_state
-    assert (keras.config.floatx(), keras.config.image_data_format()) == (floatx, image_format)
+    assert (
+        keras.config.floatx(),
+        keras.config.image_data_format(),
+        keras.backend.backend(),
+    ) == settings
 
 
 def test_fit_resets_and_partial_fit_continues():
@@ -281,7 +286,9 @@ def test_binary_meta_estimators(sentiment):
 
 
 def test_fitting_is_quiet(capfd):
-    fast(epochs=2).fit(X_MULTI, Y_MULTI).predict(X_MULTI)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast(epochs=2).fit(X_MULTI, Y_MULTI).predict(X_MULTI)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
 
