@@ -36,6 +36,7 @@ _LENGTH_POOL_BATCHES = 50
 # see TextCNNClassifier._tuned_thresholds for the measurement behind both.
 _THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
 _MIN_TUNING_POSITIVES = 5
+_XLA_WIDTH_STEP = 32
 
 
 def _left_aligned(X):
@@ -137,6 +138,12 @@ class TextCNNClassifier(KerasClassifier):
         ``threshold="auto"`` needs a validation split.
     n_iter_no_change : int, default=3
         Patience of early stopping, in epochs.
+    jit_compile : bool, default=False
+        Compile training and prediction steps with XLA. Faster per document on large data
+        (measured on the synthetic benchmark: ~1.3x training, ~2.7x prediction) but each new
+        batch width costs a compilation of a few seconds, so it pays off only on thousands of
+        documents. Widths are then rounded up to multiples of 32; predictions are unchanged
+        up to float rounding.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
@@ -211,6 +218,7 @@ class TextCNNClassifier(KerasClassifier):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "jit_compile": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -234,6 +242,7 @@ class TextCNNClassifier(KerasClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=3,
+        jit_compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -255,6 +264,7 @@ class TextCNNClassifier(KerasClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.jit_compile = jit_compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -486,6 +496,7 @@ class TextCNNClassifier(KerasClassifier):
                 {"class_name": self.optimizer, "config": {"learning_rate": self.learning_rate}}
             ),
             loss=loss,
+            jit_compile=self.jit_compile,
         )
 
     def _check_positive_weight(self, Y):
@@ -558,7 +569,7 @@ class TextCNNClassifier(KerasClassifier):
         for epoch in range(epochs):
             total = 0.0
             for batch in _length_sorted_batches(lengths, self.batch_size, rng):
-                width = max(int(lengths[batch].max()), 1)
+                width = self._batch_width(lengths[batch].max(), X.shape[1])
                 loss = self.model_.train_on_batch(
                     X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
                 )
@@ -608,6 +619,17 @@ class TextCNNClassifier(KerasClassifier):
         X[X >= self.n_ids_] = OOV_ID
         return self._outputs_of_ids(X)
 
+    def _batch_width(self, longest, available):
+        """Columns a batch is cut to: its longest document, rounded up under XLA.
+
+        XLA compiles the network once per input shape, so with ``jit_compile`` widths are
+        rounded up to a multiple of ``_XLA_WIDTH_STEP`` to bound the number of compilations.
+        """
+        width = max(int(longest), 1)
+        if self.jit_compile:
+            width = -(-width // _XLA_WIDTH_STEP) * _XLA_WIDTH_STEP
+        return min(width, available)
+
     def _outputs_of_ids(self, X):
         """The network's outputs for valid ids, computed in length-sorted batches."""
         X, lengths = _left_aligned(X)
@@ -615,7 +637,7 @@ class TextCNNClassifier(KerasClassifier):
         outputs = np.empty((len(X), self.model_.output_shape[-1]), dtype=np.float32)
         for start in range(0, len(order), _PREDICT_BATCH_SIZE):
             batch = order[start : start + _PREDICT_BATCH_SIZE]
-            width = max(int(lengths[batch[-1]]), 1)
+            width = self._batch_width(lengths[batch[-1]], X.shape[1])
             outputs[batch] = self.model_.predict_on_batch(X[batch, :width])
         return outputs
 

@@ -242,6 +242,7 @@ def test_clone_keeps_every_parameter():
         "early_stopping",
         "validation_fraction",
         "n_iter_no_change",
+        "jit_compile",
         "random_state",
         "verbose",
     }
@@ -349,3 +350,26 @@ def test_mismatched_lengths_single_class_and_unfitted():
 def test_wrong_number_of_columns_at_predict(multilabel_model):
     with pytest.raises(ValueError, match="X has 5 features, but TextCNNClassifier is expecting 8"):
         multilabel_model.predict(X_MULTI[:, :5])
+
+
+def test_xla_compilation_gives_the_same_probabilities():
+    jitted = fast(epochs=3, jit_compile=True).fit(X_MULTI, Y_MULTI)
+    proba = jitted.predict_proba(X_MULTI)
+    # The same weights without XLA (and without width rounding)
+    jitted.set_params(jit_compile=False)
+    jitted.model_.jit_compile = False
+    jitted.model_.predict_function = None
+    np.testing.assert_allclose(jitted.predict_proba(X_MULTI), proba, atol=1e-5)
+
+
+def test_many_batch_widths_log_nothing(capfd):
+    # Documents of 1..60 tokens: prediction batches of many different widths.
+    X = np.zeros((600, 60), np.int32)
+    for row in range(600):
+        X[row, : 1 + row % 60] = 5 + row % 3
+    model = fast(epochs=1).fit(X[:60], np.arange(60) % 2)
+    capfd.readouterr()
+    for size in (7, 31, 64, 600):
+        model.predict_proba(X[:size][::-1])
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
