@@ -20,6 +20,7 @@ SCRIPTS = [
     "throughput",
     "real_data_speed",
     "memory",
+    "large_input",
     "accuracy",
     "thresholds",
     "pretrained",
