@@ -431,8 +431,12 @@ class TextCNNClassifier(KerasClassifier):
         labels with fewer than ``_MIN_TUNING_POSITIVES`` held-out positives keep 0.5.
         """
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
-        tuned = tune_thresholds(Y, self._outputs_of_ids(X), candidates=_THRESHOLD_GRID)
-        return np.where(Y.sum(axis=0) >= _MIN_TUNING_POSITIVES, tuned, 0.5)
+        return tune_thresholds(
+            Y,
+            self._outputs_of_ids(X),
+            candidates=_THRESHOLD_GRID,
+            min_positives=_MIN_TUNING_POSITIVES,
+        )
 
     def _training_rng(self, *, epochs_done):
         """Source of weight seeds and batch order, never NumPy's global generator."""

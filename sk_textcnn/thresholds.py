@@ -350,7 +350,7 @@ def _best(thresholds, scores, anchor):
     return float(nearest.max())
 
 
-def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5):
+def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5, min_positives=1):
     """For each label, the probability threshold that maximizes a metric on held-out data.
 
     Label ``j`` is predicted where ``proba[:, j] >= thresholds[j]``. Every threshold between two
@@ -378,8 +378,12 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5)
         false positives peaks), evenly spaced, plus the cuts selecting all or none and
         ``default``. An array: exactly these thresholds, in [0, 1], for every label.
     default : float in [0, 1], default=0.5
-        Threshold of a label without any positive in ``Y_true`` (there is no evidence to move
-        it), and the value ties are broken towards.
+        Threshold of a label with fewer than ``min_positives`` positives in ``Y_true`` (too
+        little evidence to move it), and the value ties are broken towards.
+    min_positives : int, default=1
+        Positives a label needs in ``Y_true`` to be tuned. A label with one or two low-scoring
+        positives otherwise gets a threshold under nearly every score, which floods it on new
+        data when the model's probabilities are extreme.
 
     Returns
     -------
@@ -427,6 +431,8 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5)
         )
     if not isinstance(default, Real) or isinstance(default, bool) or not 0 <= default <= 1:
         raise ValueError(f"default must be a float in [0, 1]; got {default!r}.")
+    if not isinstance(min_positives, Integral) or isinstance(min_positives, bool):
+        raise ValueError(f"min_positives must be an int; got {min_positives!r}.")
     grid = limit = None
     if candidates is None:
         limit = None if metric == "f1" else _DEFAULT_CALLABLE_CANDIDATES
@@ -444,7 +450,7 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5)
 
     Y = Y.astype(bool)
     thresholds = np.full(Y.shape[1], float(default))
-    for j in np.flatnonzero(Y.any(axis=0)):
+    for j in np.flatnonzero(Y.sum(axis=0) >= max(min_positives, 1)):
         scores, truth = P[:, j], Y[:, j]
         if grid is not None:
             tried = grid
