@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: machine info, timing, tables, JSON, Reuters data.
+"""Helpers shared by the benchmark scripts: machine info, timing, tables, JSON, Reuters data,
+and the fit/predict/score loop of the Reuters accuracy scripts.
 
 Nothing here imports TensorFlow at import time, so a subprocess measuring a scikit-learn baseline
 stays free of it.
@@ -35,6 +36,15 @@ def parser(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true", help="reduced sizes, for a smoke test")
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/<name>)")
+    return p
+
+
+def reuters_parser(description):
+    """``parser()`` plus the Reuters scripts' ``--epochs``, ``--n-train`` and ``--n-test``."""
+    p = parser(description)
+    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
+    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
+    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
     return p
 
 
@@ -201,3 +211,83 @@ def subsample(texts, Y, n, seed=0):
         return texts, Y
     order = np.random.default_rng(seed).permutation(len(texts))[:n]
     return [texts[i] for i in order], Y[order]
+
+
+QUICK_DEFAULTS = {"epochs": 1, "n_train": 1500, "n_test": 500}
+
+
+def reuters_data(args):
+    """Apply the ``--quick`` defaults to ``args`` (in place), then load and subsample Reuters.
+
+    Returns ``(train_texts, Y_train, test_texts, Y_test, label_names)``; from here on the
+    classifiers' warnings about labels the subsampled train split lacks are silenced.
+    """
+    if args.quick:
+        for name, default in QUICK_DEFAULTS.items():
+            setattr(args, name, getattr(args, name) or default)
+    train, Y_train, test, Y_test, labels = load_reuters_split()
+    train, Y_train = subsample(train, Y_train, args.n_train)
+    ignore_label_warnings()
+    test, Y_test = subsample(test, Y_test, args.n_test)
+    return train, Y_train, test, Y_test, labels
+
+
+def epoch_params(args):
+    """``{"epochs": args.epochs}``, or ``{}`` to keep the classifier's default."""
+    return {} if args.epochs is None else {"epochs": args.epochs}
+
+
+def evaluate(pipeline, train, Y_train, test, Y_test, extra=None):
+    """Fit on train, predict test: micro- and macro-F1 (zero_division=0), fit and predict seconds.
+
+    ``extra(pipeline, Y_pred)``, if given, returns more entries for the result.
+    """
+    from sklearn.metrics import f1_score
+
+    _, fit_s = timed(pipeline.fit, train, Y_train)
+    Y_pred, predict_s = timed(pipeline.predict, test)
+    result = {
+        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
+        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
+        "fit_seconds": fit_s,
+        "predict_seconds": predict_s,
+    }
+    if extra is not None:
+        result.update(extra(pipeline, Y_pred))
+    return result
+
+
+def warm_up(texts, Y):
+    """An untimed tiny fit and predict, so TensorFlow's one-off start-up cost lands in no row."""
+    from sklearn.pipeline import make_pipeline
+
+    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+
+    tiny = make_pipeline(SequenceVectorizer(), TextCNNClassifier(num_filters=8, epochs=1))
+    tiny.fit(texts[:64], Y[:64]).predict(texts[:8])
+
+
+def ratios_over(results, reference, names, metrics):
+    """``{name: {metric: results[name][metric] / results[reference][metric]}}``, but reference.
+
+    A ratio over a zero reference (e.g. an F1 of 0 on a tiny smoke run) is None.
+    """
+    return {
+        name: {
+            m: results[name][m] / results[reference][m] if results[reference][m] else None
+            for m in metrics
+        }
+        for name in names
+        if name != reference
+    }
+
+
+def reuters_config(train, test, labels, epochs, args):
+    """The ``config`` entries that describe the data and the run, for ``write_results``."""
+    return {
+        "n_train": len(train),
+        "n_test": len(test),
+        "n_labels": len(labels),
+        "epochs": epochs,
+        "quick": args.quick,
+    }

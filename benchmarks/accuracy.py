@@ -10,7 +10,6 @@ seconds (predict = ``pipeline.predict`` on the raw test texts), and ratios ours 
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
@@ -38,35 +37,15 @@ REFERENCES = {
 }
 
 
-def evaluate(pipeline, train, Y_train, test, Y_test):
-    _, fit_s = common.timed(pipeline.fit, train, Y_train)
-    Y_pred, predict_s = common.timed(pipeline.predict, test)
-    return {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
-        "fit_seconds": fit_s,
-        "predict_seconds": predict_s,
-    }
-
-
 def main(argv=None):
-    p = common.parser(__doc__.splitlines()[0])
+    p = common.reuters_parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="random_state of ours")
-    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
-    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
-    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
     args = p.parse_args(argv)
-    if args.quick:
-        args.epochs = args.epochs or 1
-        args.n_train, args.n_test = args.n_train or 1500, args.n_test or 500
 
     from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 
-    train, Y_train, test, Y_test, labels = common.load_reuters_split()
-    train, Y_train = common.subsample(train, Y_train, args.n_train)
-    common.ignore_label_warnings()
-    test, Y_test = common.subsample(test, Y_test, args.n_test)
-    ours_params = {} if args.epochs is None else {"epochs": args.epochs}
+    train, Y_train, test, Y_test, labels = common.reuters_data(args)
+    ours_params = common.epoch_params(args)
 
     results = {}
     # Interleaved: the 1-2 gram reference, then each seed of ours, then the balanced reference.
@@ -84,7 +63,7 @@ def main(argv=None):
         ("tfidf_unigram_linearsvc_balanced", REFERENCES["tfidf_unigram_linearsvc_balanced"][1])
     )
     for name, make in jobs:
-        results[name] = evaluate(make(), train, Y_train, test, Y_test)
+        results[name] = common.evaluate(make(), train, Y_train, test, Y_test)
         print(f"{name}: {results[name]}", flush=True)
 
     ours = [results[f"ours_seed{seed}"] for seed in args.seeds]

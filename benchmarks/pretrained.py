@@ -25,7 +25,6 @@ import os
 import sys
 
 import numpy as np
-from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
 try:
@@ -94,46 +93,26 @@ def naive_load(path, vocabulary):
 
 
 def evaluate(pipeline, train, Y_train, test, Y_test):
-    _, fit_s = common.timed(pipeline.fit, train, Y_train)
-    Y_pred, predict_s = common.timed(pipeline.predict, test)
+    """``common.evaluate`` plus the classifier's ``embedding_coverage_`` and ``n_ids_``."""
     return {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
-        "fit_seconds": fit_s,
-        "predict_seconds": predict_s,
+        **common.evaluate(pipeline, train, Y_train, test, Y_test),
         "embedding_coverage": getattr(pipeline[-1], "embedding_coverage_", None),
         "n_ids": int(pipeline[-1].n_ids_),
     }
 
 
-def warm_up(texts, Y):
-    """An untimed tiny fit and predict, so TensorFlow's one-off start-up cost lands in no row."""
-    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
-
-    tiny = make_pipeline(SequenceVectorizer(), TextCNNClassifier(num_filters=8, epochs=1))
-    tiny.fit(texts[:64], Y[:64]).predict(texts[:8])
-
-
 def main(argv=None):
-    p = common.parser(__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
-    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
-    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
+    p = common.reuters_parser(__doc__.splitlines()[0])
     p.add_argument("--load-repeats", type=int, default=None, help="loads of the file (3)")
     args = p.parse_args(argv)
     if args.quick:
-        args.epochs = args.epochs or 1
-        args.n_train, args.n_test = args.n_train or 1500, args.n_test or 500
         args.load_repeats = args.load_repeats or 1
     args.load_repeats = args.load_repeats or 3
 
     from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load_word_vectors
 
     path, conversion_s = glove_text_file()
-    train, Y_train, test, Y_test, labels = common.load_reuters_split()
-    train, Y_train = common.subsample(train, Y_train, args.n_train)
-    common.ignore_label_warnings()
-    test, Y_test = common.subsample(test, Y_test, args.n_test)
+    train, Y_train, test, Y_test, labels = common.reuters_data(args)
     train_words = set(SequenceVectorizer().fit(train).vocabulary_)
 
     path.read_bytes()  # page cache warm for both loaders
@@ -158,8 +137,8 @@ def main(argv=None):
     load["ratio_ours_over_naive"] = load["median_seconds"]["ours"] / load["median_seconds"]["naive"]
     print(f"load: {load}", flush=True)
 
-    warm_up(train, Y_train)
-    epoch_params = {} if args.epochs is None else {"epochs": args.epochs}
+    common.warm_up(train, Y_train)
+    epoch_params = common.epoch_params(args)
     models = {REFERENCE: ("random init, embedding_dim=50", {"embedding_dim": DIM})}
     models.update(
         {
@@ -178,11 +157,7 @@ def main(argv=None):
         )
         results[name] = evaluate(pipeline, train, Y_train, test, Y_test)
         print(f"{name}: {results[name]}", flush=True)
-    ratios = {
-        name: {m: results[name][m] / results[REFERENCE][m] for m in METRICS}
-        for name in models
-        if name != REFERENCE
-    }
+    ratios = common.ratios_over(results, REFERENCE, models, METRICS)
 
     epochs = args.epochs or TextCNNClassifier().epochs
     print(
@@ -232,11 +207,7 @@ def main(argv=None):
         "pretrained",
         {
             "config": {
-                "n_train": len(train),
-                "n_test": len(test),
-                "n_labels": len(labels),
-                "epochs": epochs,
-                "quick": args.quick,
+                **common.reuters_config(train, test, labels, epochs, args),
                 "load_repeats": args.load_repeats,
                 "ours": "make_pipeline(SequenceVectorizer(vocabulary=vectors.words, "
                 "extend_vocabulary=True), TextCNNClassifier(random_state=0, **params, "

@@ -16,7 +16,6 @@ takes TensorFlow's one-off start-up cost out of the first row.
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
@@ -69,16 +68,9 @@ OURS = {
 }
 
 
-def evaluate(pipeline, train, Y_train, test, Y_test):
-    _, fit_s = common.timed(pipeline.fit, train, Y_train)
-    Y_pred, predict_s = common.timed(pipeline.predict, test)
-    return {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
-        "fit_seconds": fit_s,
-        "predict_seconds": predict_s,
-        "labels_predicted": int((Y_pred.sum(axis=0) > 0).sum()),
-    }
+def labels_predicted(pipeline, Y_pred):
+    """The number of labels predicted at least once, for ``common.evaluate(extra=...)``."""
+    return {"labels_predicted": int((Y_pred.sum(axis=0) > 0).sum())}
 
 
 def thresholds_of(pipeline):
@@ -90,33 +82,16 @@ def thresholds_of(pipeline):
     return None
 
 
-def warm_up(texts, Y):
-    """An untimed tiny fit and predict, so TensorFlow's one-off start-up cost lands in no row."""
-    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
-
-    tiny = make_pipeline(SequenceVectorizer(), TextCNNClassifier(num_filters=8, epochs=1))
-    tiny.fit(texts[:64], Y[:64]).predict(texts[:8])
-
-
 def main(argv=None):
-    p = common.parser(__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
-    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
-    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
+    p = common.reuters_parser(__doc__.splitlines()[0])
     args = p.parse_args(argv)
-    if args.quick:
-        args.epochs = args.epochs or 1
-        args.n_train, args.n_test = args.n_train or 1500, args.n_test or 500
 
     from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 
-    train, Y_train, test, Y_test, labels = common.load_reuters_split()
-    train, Y_train = common.subsample(train, Y_train, args.n_train)
-    common.ignore_label_warnings()
-    test, Y_test = common.subsample(test, Y_test, args.n_test)
-    epoch_params = {} if args.epochs is None else {"epochs": args.epochs}
+    train, Y_train, test, Y_test, labels = common.reuters_data(args)
+    epoch_params = common.epoch_params(args)
     linear = linear_models()
-    warm_up(train, Y_train)
+    common.warm_up(train, Y_train)
 
     # Interleaved: the reference, our three variants, then the logistic-regression models.
     jobs = [(REFERENCE, linear[REFERENCE][1])]
@@ -134,18 +109,14 @@ def main(argv=None):
     results, thresholds = {}, {}
     for name, make in jobs:
         model = make()
-        results[name] = evaluate(model, train, Y_train, test, Y_test)
+        results[name] = common.evaluate(model, train, Y_train, test, Y_test, extra=labels_predicted)
         thresholds[name] = thresholds_of(model)
         print(f"{name}: {results[name]}", flush=True)
 
     labels_of = {name: label for name, (label, _) in OURS.items()}
     labels_of.update({name: label for name, (label, _) in linear.items()})
     order = list(OURS) + list(linear)
-    ratios = {
-        name: {m: results[name][m] / results[REFERENCE][m] for m in METRICS}
-        for name in order
-        if name != REFERENCE
-    }
+    ratios = common.ratios_over(results, REFERENCE, order, METRICS)
 
     epochs = args.epochs or TextCNNClassifier().epochs
     print(
@@ -172,11 +143,7 @@ def main(argv=None):
         "thresholds",
         {
             "config": {
-                "n_train": len(train),
-                "n_test": len(test),
-                "n_labels": len(labels),
-                "epochs": epochs,
-                "quick": args.quick,
+                **common.reuters_config(train, test, labels, epochs, args),
                 "ours": "make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0,"
                 " **params, **epoch_params))",
                 "ours_params": {name: params for name, (_, params) in OURS.items()},
