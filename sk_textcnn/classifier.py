@@ -139,11 +139,11 @@ class TextCNNClassifier(KerasClassifier):
     n_iter_no_change : int, default=3
         Patience of early stopping, in epochs.
     jit_compile : bool, default=False
-        Compile training and prediction steps with XLA. Faster per document on large data
-        (measured on the synthetic benchmark: ~1.3x training, ~2.7x prediction) but each new
-        batch width costs a compilation of a few seconds, so it pays off only on thousands of
-        documents. Widths are then rounded up to multiples of 32; predictions are unchanged
-        up to float rounding.
+        Compile training and prediction steps with XLA, with batch widths rounded up to
+        multiples of 32 so that few shapes get compiled. Each new width costs a compilation of
+        a few seconds, so this can only pay off on large data; on this project's 2-core test
+        machine the gain was inconsistent (see ``benchmarks/throughput.py``, which reports
+        both). Predictions are unchanged up to float rounding.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
