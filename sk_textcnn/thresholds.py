@@ -528,6 +528,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Maximized per label on the validation part; see :func:`tune_thresholds`.
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out to tune the thresholds.
+    min_positives : int, default=1
+        Validation positives a label needs to be tuned; others keep 0.5. See
+        :func:`tune_thresholds`.
     refit : bool, default=False
         Whether to refit ``estimator`` on all samples after tuning. If False, ``estimator_``
         is the one fitted without the validation part, which the thresholds were tuned for.
@@ -587,16 +590,25 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "metric": [StrOptions({"f1"}), callable],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "min_positives": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
         "random_state": ["random_state"],
     }
 
     def __init__(
-        self, estimator, *, metric="f1", validation_fraction=0.2, refit=False, random_state=None
+        self,
+        estimator,
+        *,
+        metric="f1",
+        validation_fraction=0.2,
+        min_positives=1,
+        refit=False,
+        random_state=None,
     ):
         self.estimator = estimator
         self.metric = metric
         self.validation_fraction = validation_fraction
+        self.min_positives = min_positives
         self.refit = refit
         self.random_state = random_state
 
@@ -663,7 +675,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
                 f"predict_proba of {type(estimator).__name__} gave {proba.shape[1]} columns for "
                 f"a y with {y.shape[1]} labels."
             )
-        self.thresholds_ = tune_thresholds(y_validation, proba, metric=self.metric)
+        self.thresholds_ = tune_thresholds(
+            y_validation, proba, metric=self.metric, min_positives=self.min_positives
+        )
         if self.refit:
             estimator = clone(self.estimator).fit(X, y, **params)
         self.estimator_ = estimator

@@ -455,3 +455,16 @@ def test_labels_with_too_few_positives_keep_the_default():
     assert tune_thresholds(Y, proba, min_positives=2)[0] != 0.5
     with pytest.raises(ValueError, match="min_positives must be an int"):
         tune_thresholds(Y, proba, min_positives=1.5)
+
+
+def test_meta_estimator_min_positives_leaves_rare_labels_at_half():
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 4)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 1.8]).astype(int)  # label 1: 7 positives
+    plain = MultiLabelThresholdClassifier(KNeighborsClassifier(), random_state=0).fit(X, Y)
+    guarded = MultiLabelThresholdClassifier(
+        KNeighborsClassifier(), min_positives=4, random_state=0
+    ).fit(X, Y)
+    assert plain.thresholds_[1] < 0.5
+    assert guarded.thresholds_[1] == 0.5
+    assert guarded.thresholds_[0] == plain.thresholds_[0]
