@@ -88,6 +88,7 @@ def build_text_cnn(
     dropout,
     pretrained=None,
     embedding_mode="non-static",
+    output_bias=None,
     seed=None,
 ):
     """Build the Kim (2014) CNN for id sequences of any length.
@@ -112,6 +113,8 @@ def build_text_cnn(
         Initial embedding table.
     embedding_mode : {"non-static", "static", "multichannel"}, default="non-static"
         Fine-tune the table, freeze it, or use a frozen and a fine-tuned copy side by side.
+    output_bias : array-like of shape (n_outputs,), default=None
+        Initial bias of the output layer; None for zeros.
     seed : int, default=None
         Seed of every initializer and of the dropout mask.
 
@@ -155,6 +158,9 @@ def build_text_cnn(
         n_outputs,
         activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeded(101)),
+        bias_initializer=(
+            "zeros" if output_bias is None else keras.initializers.Constant(output_bias)
+        ),
         name="output",
     )(features)
     return keras.Model(ids, outputs, name="text_cnn")

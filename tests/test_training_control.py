@@ -111,3 +111,40 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     assert model.best_epoch_ == epochs_run - 2
     assert len(model.history_["val_loss"]) == epochs_run
     assert model.history_["val_loss"][model.best_epoch_ - 1] == min(model.history_["val_loss"])
+
+
+EMPTY_DOCUMENT = np.zeros((1, X_MULTI.shape[1]), dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    ("y", "params", "expected"),
+    [
+        # Smoothed label frequencies: (positives + 0.5) / (n + 1).
+        (Y_MULTI, {}, (Y_MULTI.sum(axis=0) + 0.5) / 61),
+        # Positive weight w turns the optimal constant's odds p / (1 - p) into w * p / (1 - p).
+        (
+            Y_MULTI,
+            {"positive_weight": [3.0, 1.0, 1.0]},
+            1
+            / (
+                1
+                + (61 - Y_MULTI.sum(axis=0) - 0.5)
+                / (np.array([3, 1, 1]) * (Y_MULTI.sum(axis=0) + 0.5))
+            ),
+        ),
+        (np.arange(60) % 3 == 0, {}, [40.5 / 61, 20.5 / 61]),
+        (np.arange(60) % 3 == 0, {"class_weight": "balanced"}, [0.5, 0.5]),
+        (np.arange(60) % 4 % 3, {}, [30.5 / 61.5, 15.5 / 61.5, 15.5 / 61.5]),
+    ],
+    ids=["multilabel", "positive_weight", "binary", "binary_balanced", "multiclass"],
+)
+def test_a_document_without_evidence_scores_the_base_rates(y, params, expected):
+    # A learning rate this small leaves the network as initialized; an empty document has all
+    # pooled features 0 and so scores exactly the output bias.
+    model = fast(learning_rate=1e-12, epochs=1, **params).fit(X_MULTI, y)
+    np.testing.assert_allclose(model.predict_proba(EMPTY_DOCUMENT)[0], expected, rtol=1e-4)
+
+
+def test_empty_documents_stay_below_one_half_after_training():
+    model = fast(epochs=10).fit(X_MULTI, Y_MULTI)
+    assert (model.predict_proba(EMPTY_DOCUMENT) < 0.5).all()
