@@ -221,6 +221,7 @@ def test_clone_keeps_every_parameter():
         batch_size=5,
         epochs=4,
         threshold=[0.1, 0.2],
+        at_least_one_label=True,
         random_state=3,
         verbose=1,
     )
@@ -237,6 +238,7 @@ def test_clone_keeps_every_parameter():
         "batch_size",
         "epochs",
         "threshold",
+        "at_least_one_label",
         "class_weight",
         "positive_weight",
         "early_stopping",

@@ -19,6 +19,7 @@ from sklearn.utils import get_tags
 
 from sk_textcnn.thresholds import (
     MultiLabelThresholdClassifier,
+    label_decisions,
     multilabel_train_test_split_indices,
     tune_thresholds,
 )
@@ -468,3 +469,24 @@ def test_meta_estimator_min_positives_leaves_rare_labels_at_half():
     assert plain.thresholds_[1] < 0.5
     assert guarded.thresholds_[1] == 0.5
     assert guarded.thresholds_[0] == plain.thresholds_[0]
+
+
+def test_label_decisions_give_empty_rows_their_most_probable_label():
+    proba = np.array([[0.9, 0.6, 0.1], [0.2, 0.4, 0.3], [0.1, 0.1, 0.45]])
+    thresholds = [0.5, 0.7, 0.5]
+    plain = label_decisions(proba, thresholds)
+    np.testing.assert_array_equal(plain, (proba >= thresholds).astype(int))
+    filled = label_decisions(proba, thresholds, at_least_one_label=True)
+    np.testing.assert_array_equal(filled, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+
+
+def test_meta_estimator_at_least_one_label(text_data, fitted):
+    docs, Y = text_data
+    kept, _ = fitted
+    filled = clone(kept).set_params(at_least_one_label=True).fit(docs, Y)
+    plain, forced = kept.predict(docs), filled.predict(docs)
+    empty = plain.sum(axis=1) == 0
+    assert empty.any() and (forced.sum(axis=1) >= 1).all()
+    np.testing.assert_array_equal(forced[~empty], plain[~empty])
+    proba = kept.predict_proba(docs)
+    np.testing.assert_array_equal(forced[empty].argmax(axis=1), proba[empty].argmax(axis=1))

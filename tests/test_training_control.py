@@ -148,3 +148,21 @@ def test_a_document_without_evidence_scores_the_base_rates(y, params, expected):
 def test_empty_documents_stay_below_one_half_after_training():
     model = fast(epochs=10).fit(X_MULTI, Y_MULTI)
     assert (model.predict_proba(EMPTY_DOCUMENT) < 0.5).all()
+
+
+def test_at_least_one_label_fills_only_the_empty_rows():
+    model = fast(epochs=3).fit(X_MULTI, Y_MULTI)
+    proba = model.predict_proba(X_MULTI)
+    plain = model.predict(X_MULTI)
+    filled = model.set_params(at_least_one_label=True).predict(X_MULTI)
+    empty = plain.sum(axis=1) == 0
+    assert empty.any() and (filled.sum(axis=1) >= 1).all()
+    np.testing.assert_array_equal(filled[~empty], plain[~empty])
+    np.testing.assert_array_equal(filled[empty].argmax(axis=1), proba[empty].argmax(axis=1))
+    assert (filled[empty].sum(axis=1) == 1).all()
+
+
+@pytest.mark.parametrize("y", [Y_MULTI[:, 0], np.arange(60) % 3], ids=["binary", "multiclass"])
+def test_at_least_one_label_is_refused_for_single_label_targets(y):
+    with pytest.raises(ValueError, match="at_least_one_label applies to multi-label targets"):
+        fast(epochs=1, at_least_one_label=True).fit(X_MULTI, y)
