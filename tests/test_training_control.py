@@ -166,3 +166,24 @@ def test_at_least_one_label_fills_only_the_empty_rows():
 def test_at_least_one_label_is_refused_for_single_label_targets(y):
     with pytest.raises(ValueError, match="at_least_one_label applies to multi-label targets"):
         fast(epochs=1, at_least_one_label=True).fit(X_MULTI, y)
+
+
+def test_weight_averaging_at_momentum_zero_changes_nothing():
+    plain = fast(ema_momentum=None).fit(X_MULTI, Y_MULTI)
+    zero = fast(ema_momentum=0.0).fit(X_MULTI, Y_MULTI)
+    averaged = fast(ema_momentum=0.9, epochs=30).fit(X_MULTI, Y_MULTI)
+    assert plain.ema_momentum_ is None and zero.ema_momentum_ == 0.0
+    np.testing.assert_allclose(zero.predict_proba(X_MULTI), plain.predict_proba(X_MULTI), atol=1e-6)
+    last_step = fast(ema_momentum=None, epochs=30).fit(X_MULTI, Y_MULTI)
+    assert np.abs(averaged.predict_proba(X_MULTI) - last_step.predict_proba(X_MULTI)).max() > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "epochs", "expected"),
+    # 2 steps per epoch: 20 steps, so the average spans at most 2 (momentum 0.5).
+    # 60 steps per epoch: 1,020 steps, enough for the requested 0.99.
+    [(32, 10, 0.5), (1, 17, 0.99)],
+)
+def test_weight_averaging_momentum_is_lowered_for_short_fits(batch_size, epochs, expected):
+    model = fast(batch_size=batch_size, epochs=epochs).fit(X_MULTI, Y_MULTI)
+    assert model.ema_momentum_ == pytest.approx(expected)
