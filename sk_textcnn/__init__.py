@@ -9,6 +9,7 @@ from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402
 from sk_textcnn.datasets import load_reuters  # noqa: E402
 from sk_textcnn.thresholds import (  # noqa: E402
     MultiLabelThresholdClassifier,
+    label_decisions,
     multilabel_train_test_split_indices,
     tune_thresholds,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "TextCNNClassifier",
     "WordVectors",
     "__version__",
+    "label_decisions",
     "load_reuters",
     "load_word_vectors",
     "multilabel_train_test_split_indices",
