@@ -120,9 +120,9 @@ class TextCNNClassifier(KerasClassifier):
     ema_momentum : float in [0, 1) or None, default=0.99
         The network ends each epoch with the exponential moving average of its weights over
         the training steps (Polyak averaging), with this momentum; None keeps the last step's
-        weights. Averaging smooths out the noise of the last mini-batches: on Reuters (one
-        seed, same split) it raised test micro-F1 from 0.850 to 0.858 and macro-F1 from
-        0.393 to 0.408. On fits of fewer than ``10 / (1 - ema_momentum)`` steps the momentum
+        weights. Averaging smooths out the noise of the last mini-batches: on Reuters (80% of
+        the training split, seeds 0 and 1) test micro-F1 rose from 0.850 and 0.852 to 0.858
+        and 0.858. On fits of fewer than ``10 / (1 - ema_momentum)`` steps the momentum
         is lowered so that the average spans at most their last tenth (``ema_momentum_``).
         Training continues from the averaged weights in ``partial_fit``.
     batch_size : int, default=32
@@ -138,8 +138,9 @@ class TextCNNClassifier(KerasClassifier):
         and accept only the default.
     at_least_one_label : bool, default=False
         Multi-label targets only: ``predict`` gives a document that reaches no threshold its
-        most probable label. Suits data where every document has a label; on Reuters it
-        raised test micro-F1 from 0.843 to 0.849 and macro-F1 from 0.379 to 0.426.
+        most probable label. Suits data where every document has a label; on Reuters the
+        same fitted network went from test micro-F1 0.859 to 0.869 and macro-F1 0.435 to
+        0.467.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes of a binary or multiclass target, multiplied into
         ``sample_weight`` as in scikit-learn's linear models.
@@ -524,8 +525,8 @@ class TextCNNClassifier(KerasClassifier):
         """Output-layer logits of the (weighted) base rates of the training targets.
 
         The pooled features are ReLU outputs, all 0 for an empty document or one where no
-        filter fires, so such a document scores the output bias. Left at zero it scored 0.4 to
-        0.5 on every one of Reuters' 90 labels, which floods all labels once a threshold goes
+        filter fires, so such a document scores the output bias. Left at zero it scored about
+        0.4 on every one of Reuters' 90 labels, which floods all labels once a threshold goes
         below that; starting at the base rates makes "no evidence" mean "the prior".
         """
         total = sample_weight.sum()
