@@ -570,9 +570,10 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         :func:`tune_thresholds`.
     at_least_one_label : bool, default=False
         Whether ``predict`` gives a sample that reaches no threshold its most probable label.
-        Suits data where every sample has at least one label (as Reuters, where on the test
-        set it raised micro-F1 by about half a point and macro-F1 by several points for both
-        the CNN and the linear baseline); see :func:`label_decisions`.
+        Suits data where every sample has at least one label, as Reuters; there it changes
+        little around TF-IDF + logistic regression (test micro/macro-F1 0.627/0.512 to
+        0.628/0.515), whose tuned thresholds already leave few samples without a label. See
+        :func:`label_decisions`.
     refit : bool, default=False
         Whether to refit ``estimator`` on all samples after tuning. If False, ``estimator_``
         is the one fitted without the validation part, which the thresholds were tuned for.
