@@ -1,6 +1,7 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import keras
@@ -640,10 +641,7 @@ class TextCNNClassifier(KerasClassifier):
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
         X, lengths = _left_aligned(X)
         best_loss, best_weights, waited = np.inf, None, 0
-        raw_weights = None
         for epoch in range(epochs):
-            if raw_weights is not None:
-                self.model_.set_weights(raw_weights)
             total = 0.0
             for batch in _length_sorted_batches(lengths, self.batch_size, rng):
                 width = self._batch_width(lengths[batch].max(), X.shape[1])
@@ -652,17 +650,18 @@ class TextCNNClassifier(KerasClassifier):
                 )
                 total += float(loss) * len(batch)
             self.history_["loss"].append(total / len(X))
-            raw_weights = self._swap_in_averaged_weights()
             if validation is not None:
-                self._record_validation(*validation)
-                if self.history_["val_loss"][-1] < best_loss:
-                    best_loss, best_weights, waited = (
-                        self.history_["val_loss"][-1],
-                        self.model_.get_weights(),
-                        0,
-                    )
-                else:
-                    waited += 1
+                # Judged and kept as averaged weights; the next epoch trains on from the raw ones.
+                with self._averaged_weights():
+                    self._record_validation(*validation)
+                    if self.history_["val_loss"][-1] < best_loss:
+                        best_loss, best_weights, waited = (
+                            self.history_["val_loss"][-1],
+                            self.model_.get_weights(),
+                            0,
+                        )
+                    else:
+                        waited += 1
             if self.verbose:
                 scores = ", ".join(f"{k}: {v[-1]:.4f}" for k, v in self.history_.items())
                 print(f"epoch {epoch + 1}/{epochs} - {scores}")
@@ -671,15 +670,26 @@ class TextCNNClassifier(KerasClassifier):
         if self.early_stopping and best_weights is not None:
             self.model_.set_weights(best_weights)
             self.best_epoch_ = int(np.argmin(self.history_["val_loss"])) + 1
+        else:
+            self._use_averaged_weights()
 
-    def _swap_in_averaged_weights(self):
-        """With ``ema_momentum``, put the averaged weights in the network for validation and as
-        the result; return the raw ones, which the next epoch trains from (None without)."""
+    def _use_averaged_weights(self):
+        """With ``ema_momentum``, overwrite the network's weights with their moving average."""
+        if self.ema_momentum_ is not None:
+            self.model_.optimizer.finalize_variable_values(self.model_.trainable_variables)
+
+    @contextmanager
+    def _averaged_weights(self):
+        """The averaged weights in the network inside the block, the raw ones again after."""
         if self.ema_momentum_ is None:
-            return None
+            yield
+            return
         raw_weights = self.model_.get_weights()
-        self.model_.optimizer.finalize_variable_values(self.model_.trainable_variables)
-        return raw_weights
+        self._use_averaged_weights()
+        try:
+            yield
+        finally:
+            self.model_.set_weights(raw_weights)
 
     def _record_validation(self, X, Y):
         """Append the validation loss and F1 scores of this epoch to ``history_``."""
