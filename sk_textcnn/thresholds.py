@@ -432,8 +432,12 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5,
         )
     if not isinstance(default, Real) or isinstance(default, bool) or not 0 <= default <= 1:
         raise ValueError(f"default must be a float in [0, 1]; got {default!r}.")
-    if not isinstance(min_positives, Integral) or isinstance(min_positives, bool):
-        raise ValueError(f"min_positives must be an int; got {min_positives!r}.")
+    if (
+        not isinstance(min_positives, Integral)
+        or isinstance(min_positives, bool)
+        or min_positives < 1
+    ):
+        raise ValueError(f"min_positives must be an int >= 1; got {min_positives!r}.")
     grid = limit = None
     if candidates is None:
         limit = None if metric == "f1" else _DEFAULT_CALLABLE_CANDIDATES
@@ -451,7 +455,7 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5,
 
     Y = Y.astype(bool)
     thresholds = np.full(Y.shape[1], float(default))
-    for j in np.flatnonzero(Y.sum(axis=0) >= max(min_positives, 1)):
+    for j in np.flatnonzero(Y.sum(axis=0) >= min_positives):
         scores, truth = P[:, j], Y[:, j]
         if grid is not None:
             tried = grid
@@ -500,7 +504,17 @@ def label_decisions(proba, thresholds, *, at_least_one_label=False):
     [[1, 0], [0, 1]]
     """
     proba = np.asarray(proba)
-    decisions = (proba >= np.asarray(thresholds)).astype(int)
+    thresholds = np.asarray(thresholds)
+    if proba.ndim != 2:
+        raise ValueError(
+            f"proba must be a 2-D array (n_samples, n_labels); got shape {proba.shape}."
+        )
+    if thresholds.ndim > 1 or thresholds.size not in (1, proba.shape[1]):
+        raise ValueError(
+            f"thresholds must be a float or hold one value per label ({proba.shape[1]}); got "
+            f"shape {thresholds.shape}."
+        )
+    decisions = (proba >= thresholds).astype(int)
     if at_least_one_label and proba.shape[1]:
         empty = np.flatnonzero(decisions.sum(axis=1) == 0)
         decisions[empty, proba[empty].argmax(axis=1)] = 1

@@ -253,6 +253,7 @@ def test_candidates_limit_or_grid():
         (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), candidates=0), "candidates"),
         (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), candidates=[2.0]), "candidates"),
         (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), default=-1), "default"),
+        (dict(Y_true=np.ones((2, 1)), proba=np.ones((2, 1)), min_positives=0), "min_positives"),
     ],
 )
 def test_tune_rejects_bad_input(kwargs, match):
@@ -478,6 +479,19 @@ def test_label_decisions_give_empty_rows_their_most_probable_label():
     np.testing.assert_array_equal(plain, (proba >= thresholds).astype(int))
     filled = label_decisions(proba, thresholds, at_least_one_label=True)
     np.testing.assert_array_equal(filled, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+
+
+@pytest.mark.parametrize(
+    ("proba", "thresholds", "match"),
+    [
+        (np.ones(3), 0.5, "proba must be a 2-D array"),
+        (np.ones((2, 3)), [0.5, 0.5], r"one value per label \(3\)"),
+        (np.ones((2, 3)), np.full((1, 3), 0.5), "thresholds must be a float"),
+    ],
+)
+def test_label_decisions_rejects_mismatched_shapes(proba, thresholds, match):
+    with pytest.raises(ValueError, match=match):
+        label_decisions(proba, thresholds)
 
 
 def test_meta_estimator_at_least_one_label(text_data, fitted):
