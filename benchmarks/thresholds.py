@@ -81,9 +81,14 @@ def labels_predicted(pipeline, Y_pred):
     return {"labels_predicted": int((Y_pred.sum(axis=0) > 0).sum())}
 
 
+def final_step(model):
+    """The classifier of a pipeline, or the model itself."""
+    return model[-1] if hasattr(model, "steps") else model
+
+
 def thresholds_of(pipeline):
     """The per-label thresholds a fitted model applies (None for LinearSVC)."""
-    last = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
+    last = final_step(pipeline)
     for attribute in ("threshold_", "thresholds_"):
         if hasattr(last, attribute):
             return getattr(last, attribute)
@@ -101,7 +106,7 @@ def main(argv=None):
     linear = linear_models()
     common.warm_up(train, Y_train)
 
-    # Interleaved: the reference, our three variants, then the logistic-regression models.
+    # Interleaved: the reference, our variants, then the logistic-regression models.
     jobs = [(REFERENCE, linear[REFERENCE][1])]
     jobs += [
         (
@@ -124,7 +129,7 @@ def main(argv=None):
         if name in FILLABLE:
             # The same fitted model, predicting again with empty rows filled.
             filled = f"{name}_at_least_one"
-            (model[-1] if hasattr(model, "steps") else model).set_params(at_least_one_label=True)
+            final_step(model).set_params(at_least_one_label=True)
             results[filled] = common.evaluate_fitted(
                 model, test, Y_test, results[name]["fit_seconds"], extra=labels_predicted
             )
@@ -136,7 +141,6 @@ def main(argv=None):
     labels_of.update(
         {f"{name}_at_least_one": f"{labels_of[name]}, at_least_one_label=True" for name in FILLABLE}
     )
-    order = [REFERENCE] + [name for name in order if name != REFERENCE]
     ratios = common.ratios_over(results, REFERENCE, order, METRICS)
 
     epochs = args.epochs or TextCNNClassifier().epochs
