@@ -14,10 +14,12 @@ from sk_textcnn.thresholds import (  # noqa: E402
     tune_thresholds,
 )
 from sk_textcnn.vectorizer import SequenceVectorizer  # noqa: E402
+from sk_textcnn.voting import MultiLabelVotingClassifier  # noqa: E402
 from sk_textcnn.word_vectors import WordVectors, load_word_vectors, save_word_vectors  # noqa: E402
 
 __all__ = [
     "MultiLabelThresholdClassifier",
+    "MultiLabelVotingClassifier",
     "SequenceVectorizer",
     "TextCNNClassifier",
     "WordVectors",
