@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, fbeta_score
+from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -504,3 +505,38 @@ def test_meta_estimator_at_least_one_label(text_data, fitted):
     np.testing.assert_array_equal(forced[~empty], plain[~empty])
     proba = kept.predict_proba(docs)
     np.testing.assert_array_equal(forced[empty].argmax(axis=1), proba[empty].argmax(axis=1))
+
+
+def test_cross_fitted_thresholds_are_tuned_on_out_of_fold_probabilities(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=3, min_positives=3, random_state=0)
+    clf.fit(docs, Y)
+    # By hand: the same shuffled folds, every document scored by the model not fitted on it.
+    folds = KFold(3, shuffle=True, random_state=np.random.RandomState(0)).split(docs)
+    held_out = np.empty(Y.shape)
+    for train, test in folds:
+        model = tfidf_ovr_lr().fit([docs[i] for i in train], Y[train])
+        held_out[test] = model.predict_proba([docs[i] for i in test])
+    np.testing.assert_allclose(clf.thresholds_, tune_thresholds(Y, held_out, min_positives=3))
+    assert not np.all(clf.thresholds_ == 0.5)
+    # The predicting model is fitted on every document.
+    full = tfidf_ovr_lr().fit(docs, Y)
+    np.testing.assert_allclose(clf.predict_proba(docs), full.predict_proba(docs))
+
+
+def test_cross_fitting_tunes_rare_labels_a_single_split_cannot(text_data):
+    # Topics with 22, 22 and 8 positives have fewer than 5 in a 20% validation split, so it
+    # leaves them at 0.5; out of fold, all their positives count.
+    docs, Y = text_data
+    single = MultiLabelThresholdClassifier(tfidf_ovr_lr(), min_positives=5, random_state=0)
+    crossed = clone(single).set_params(cv=5)
+    rare = Y.sum(axis=0) < 25
+    assert single.fit(docs, Y).thresholds_[rare].tolist() == [0.5] * rare.sum()
+    assert np.all(crossed.fit(docs, Y).thresholds_[rare] != 0.5)
+
+
+@pytest.mark.parametrize("cv", [1, 0, 2.5])
+def test_rejects_bad_cv(text_data, cv):
+    docs, Y = text_data
+    with pytest.raises(ValueError, match="'cv' parameter"):
+        MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=cv).fit(docs, Y)
