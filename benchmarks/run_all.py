@@ -23,6 +23,7 @@ SCRIPTS = [
     "large_input",
     "accuracy",
     "thresholds",
+    "ensemble",
     "pretrained",
 ]
 
