@@ -1,6 +1,7 @@
 """The README's recommended Reuters model: CNN and TF-IDF linear model, cross-fitted thresholds.
 
-Recommended: ``MultiLabelThresholdClassifier(MultiLabelVotingClassifier([cnn, linear]), cv=5,
+Recommended: ``make_multilabel_ensemble(random_state=0)``, which is
+``MultiLabelThresholdClassifier(MultiLabelVotingClassifier([cnn, linear]), cv=5,
 min_positives=10, at_least_one_label=True, random_state=0)``, where ``cnn`` is
 ``make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0))`` and ``linear`` is
 TF-IDF (sublinear, unigrams) + OneVsRest(LogisticRegression(C=100)): per-label F1 thresholds
@@ -15,7 +16,6 @@ macro-F1 (zero_division=0) on the test split, seconds, and ratios row / referenc
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
@@ -52,34 +52,12 @@ class AtLeastOneLabel:
 
 
 def recommended_model(epoch_params):
-    """The README's recommended multi-label text classifier (on raw documents)."""
-    from sk_textcnn import (
-        MultiLabelThresholdClassifier,
-        MultiLabelVotingClassifier,
-        SequenceVectorizer,
-        TextCNNClassifier,
-    )
+    """The README's recommended model, ``make_multilabel_ensemble(random_state=0)``."""
+    from sk_textcnn import make_multilabel_ensemble
 
-    blend = MultiLabelVotingClassifier(
-        [
-            (
-                "cnn",
-                make_pipeline(
-                    SequenceVectorizer(), TextCNNClassifier(random_state=0, **epoch_params)
-                ),
-            ),
-            (
-                "linear",
-                make_pipeline(
-                    TfidfVectorizer(sublinear_tf=True),
-                    OneVsRestClassifier(LogisticRegression(C=100, max_iter=1000)),
-                ),
-            ),
-        ]
-    )
-    return MultiLabelThresholdClassifier(
-        blend, cv=5, min_positives=10, at_least_one_label=True, random_state=0
-    )
+    model = make_multilabel_ensemble(random_state=0)
+    cnn = "estimator__cnn__textcnnclassifier__"
+    return model.set_params(**{cnn + name: value for name, value in epoch_params.items()})
 
 
 def main(argv=None):

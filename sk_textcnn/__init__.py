@@ -7,6 +7,7 @@ import_tensorflow_quietly()
 from sk_textcnn._version import __version__  # noqa: E402
 from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402
 from sk_textcnn.datasets import load_reuters  # noqa: E402
+from sk_textcnn.ensemble import make_multilabel_ensemble  # noqa: E402
 from sk_textcnn.thresholds import (  # noqa: E402
     MultiLabelThresholdClassifier,
     label_decisions,
@@ -27,6 +28,7 @@ __all__ = [
     "label_decisions",
     "load_reuters",
     "load_word_vectors",
+    "make_multilabel_ensemble",
     "multilabel_train_test_split_indices",
     "save_word_vectors",
     "tune_thresholds",

@@ -10,6 +10,7 @@ from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
@@ -20,6 +21,7 @@ from sk_textcnn import (
     MultiLabelVotingClassifier,
     SequenceVectorizer,
     TextCNNClassifier,
+    make_multilabel_ensemble,
 )
 from tests.conftest import FAST
 from tests.test_thresholds import text_problem
@@ -137,3 +139,20 @@ def test_predict_before_fit_raises(tabular):
     X, _ = tabular
     with pytest.raises(NotFittedError):
         linear_and_knn().predict_proba(X)
+
+
+def test_recommended_ensemble_fits_raw_documents():
+    docs, Y = text_problem(n_samples=200)
+    model = make_multilabel_ensemble(cv=2, min_positives=3, random_state=0)
+    cnn = "estimator__cnn__textcnnclassifier__"
+    model.set_params(**{cnn + name: value for name, value in FAST.items()})
+    assert (model.cv, model.min_positives, model.at_least_one_label) == (2, 3, True)
+    model.fit(docs, Y)
+    blend = model.estimator_
+    assert [name for name, _ in blend.estimators] == ["cnn", "linear"]
+    assert blend.named_estimators_["cnn"][-1].epochs == FAST["epochs"]
+    assert blend.named_estimators_["linear"][-1].estimator.C == 100
+    decisions = model.predict(docs)
+    assert decisions.shape == Y.shape
+    assert decisions.sum(axis=1).min() >= 1
+    assert f1_score(Y, decisions, average="micro") > 0.8
