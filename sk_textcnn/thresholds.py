@@ -603,8 +603,8 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out to tune the thresholds.
     min_positives : int, default=1
-        Validation positives a label needs to be tuned; others keep 0.5. See
-        :func:`tune_thresholds`.
+        Held-out positives (in the validation split, or all of them with ``cv``) a label needs
+        to be tuned; others keep 0.5. See :func:`tune_thresholds`.
     at_least_one_label : bool, default=False
         Whether ``predict`` gives a sample that reaches no threshold its most probable label.
         Suits data where every sample has at least one label, as Reuters; there it changes
