@@ -47,6 +47,8 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
     ----------
     estimators_ : list of estimator objects
         The fitted clones, in the order of ``estimators``.
+    weights_ : ndarray of shape (n_estimators,)
+        ``weights`` scaled to sum to 1.
     named_estimators_ : dict
         The fitted clones by name.
     classes_ : ndarray of shape (n_labels,)
@@ -164,10 +166,11 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         if self.weights is None:
             return np.full(len(self.estimators), 1 / len(self.estimators))
         weights = np.asarray(self.weights, dtype=float)
-        if weights.shape != (len(self.estimators),) or (weights < 0).any() or weights.sum() == 0:
+        valid = np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0
+        if weights.shape != (len(self.estimators),) or not valid:
             raise ValueError(
-                f"weights needs one non-negative value per estimator ({len(self.estimators)}), "
-                f"not all zero; got {self.weights!r}."
+                f"weights needs one finite non-negative value per estimator "
+                f"({len(self.estimators)}), not all zero; got {self.weights!r}."
             )
         return weights / weights.sum()
 
@@ -186,10 +189,18 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         """
         check_is_fitted(self)
         n_samples = _num_samples(X)
-        return sum(
-            weight * _positive_proba(estimator, estimator.predict_proba(X), n_samples)
-            for weight, estimator in zip(self.weights_, self.estimators_, strict=True)
-        )
+        average = np.zeros((n_samples, len(self.classes_)))
+        for (name, estimator), weight in zip(
+            self.named_estimators_.items(), self.weights_, strict=True
+        ):
+            proba = _positive_proba(estimator, estimator.predict_proba(X), n_samples)
+            if proba.shape != average.shape:
+                raise ValueError(
+                    f"predict_proba of estimator {name!r} gave shape {proba.shape}; expected "
+                    f"{average.shape}, one column per label of y."
+                )
+            average += weight * proba
+        return average
 
     def predict(self, X):
         """Predict labels: 1 where the averaged probability reaches ``threshold``.

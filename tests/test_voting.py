@@ -118,8 +118,9 @@ def test_raw_text_members_pickle_and_threshold_tuning():
     [
         ([], None, "at least one"),
         ([("a", KNeighborsClassifier()), ("a", KNeighborsClassifier())], None, "unique names"),
-        ([("a", KNeighborsClassifier())], [1, 2], "one non-negative value per estimator"),
-        ([("a", KNeighborsClassifier())], [-1], "one non-negative value per estimator"),
+        ([("a", KNeighborsClassifier())], [1, 2], "one finite non-negative value per estimator"),
+        ([("a", KNeighborsClassifier())], [-1], "one finite non-negative value per estimator"),
+        ([("a", KNeighborsClassifier())], [np.nan], "one finite non-negative value per estimator"),
         ([("a", KNeighborsClassifier())], [0], "not all zero"),
     ],
 )
@@ -156,3 +157,19 @@ def test_recommended_ensemble_fits_raw_documents():
     assert decisions.shape == Y.shape
     assert decisions.sum(axis=1).min() >= 1
     assert f1_score(Y, decisions, average="micro") > 0.8
+
+
+class _TwoColumns(OneVsRestClassifier):
+    """A member whose predict_proba forgets all labels but the first two."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, :2]
+
+
+def test_member_with_wrong_number_of_columns_is_named(tabular):
+    X, Y = tabular
+    good, bad = OneVsRestClassifier(LogisticRegression()), _TwoColumns(LogisticRegression())
+    clf = MultiLabelVotingClassifier([("good", good), ("bad", bad)]).fit(X, Y)
+    expected = r"estimator 'bad' gave shape \(200, 2\); expected \(200, 5\)"
+    with pytest.raises(ValueError, match=expected):
+        clf.predict_proba(X)
