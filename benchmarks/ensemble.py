@@ -22,13 +22,11 @@ from sklearn.svm import LinearSVC
 
 try:
     from benchmarks import _common as common
-    from benchmarks.thresholds import labels_predicted
+    from benchmarks.thresholds import METRICS, REFERENCE, labels_predicted, print_tables
 except ImportError:  # run as a file: python benchmarks/ensemble.py
     import _common as common
-    from thresholds import labels_predicted
+    from thresholds import METRICS, REFERENCE, labels_predicted, print_tables
 
-REFERENCE = "tfidf_unigram_linearsvc_balanced"
-METRICS = ["micro_f1", "macro_f1", "fit_seconds", "predict_seconds"]
 LABELS = {
     REFERENCE: 'TF-IDF (sublinear, unigrams) + OvR(LinearSVC(class_weight="balanced"))',
     "recommended": "recommended: thresholds cross-fitted (cv=5) on the CNN + LogReg average",
@@ -99,22 +97,7 @@ def main(argv=None):
         f"\nReuters ModApte-90: {len(train):,} train / {len(test):,} test docs, "
         f"{len(labels)} labels; all rows but the reference with at_least_one_label\n"
     )
-    print(
-        common.table(
-            ["model", "micro-F1", "macro-F1", "fit s", "predict s", "labels predicted"],
-            [
-                [LABELS[name]] + [results[name][m] for m in [*METRICS, "labels_predicted"]]
-                for name in order
-            ],
-        )
-    )
-    print()
-    print(
-        common.table(
-            ["row / balanced LinearSVC", "micro-F1", "macro-F1", "fit s", "predict s"],
-            [[LABELS[name]] + [ratios[name][m] for m in METRICS] for name in ratios],
-        )
-    )
+    print_tables(LABELS, results, ratios, order)
     common.write_results(
         "ensemble",
         {

@@ -81,6 +81,26 @@ def labels_predicted(pipeline, Y_pred):
     return {"labels_predicted": int((Y_pred.sum(axis=0) > 0).sum())}
 
 
+def print_tables(labels_of, results, ratios, order):
+    """Print the scores of the rows in ``order``, then their ratios to the reference."""
+    print(
+        common.table(
+            ["model", "micro-F1", "macro-F1", "fit s", "predict s", "labels predicted"],
+            [
+                [labels_of[name]] + [results[name][m] for m in [*METRICS, "labels_predicted"]]
+                for name in order
+            ],
+        )
+    )
+    print()
+    print(
+        common.table(
+            ["row / balanced LinearSVC", "micro-F1", "macro-F1", "fit s", "predict s"],
+            [[labels_of[name]] + [ratios[name][m] for m in METRICS] for name in ratios],
+        )
+    )
+
+
 def final_step(model):
     """The classifier of a pipeline, or the model itself."""
     return model[-1] if hasattr(model, "steps") else model
@@ -148,22 +168,7 @@ def main(argv=None):
         f"\nReuters ModApte-90: {len(train):,} train / {len(test):,} test docs, "
         f"{len(labels)} labels; ours: {epochs} epochs\n"
     )
-    print(
-        common.table(
-            ["model", "micro-F1", "macro-F1", "fit s", "predict s", "labels predicted"],
-            [
-                [labels_of[name]] + [results[name][m] for m in [*METRICS, "labels_predicted"]]
-                for name in order
-            ],
-        )
-    )
-    print()
-    print(
-        common.table(
-            ["row / balanced LinearSVC", "micro-F1", "macro-F1", "fit s", "predict s"],
-            [[labels_of[name]] + [ratios[name][m] for m in METRICS] for name in ratios],
-        )
-    )
+    print_tables(labels_of, results, ratios, order)
     common.write_results(
         "thresholds",
         {
