@@ -36,7 +36,8 @@ carry at least one of the 90 topics having at least one training and one test do
 =================   ===========================================
 Documents           10,789 (7,770 train, 3,019 test)
 Labels              90 topics, 1.24 per document on average
-Text                TITLE + newline + BODY (headline only when the body is empty)
+Text                TITLE + newline + BODY (headline only when the body is empty);
+                    the 61 unprocessed (TYPE="UNPROC") stories: their raw text
 Target              dense uint8 indicator matrix, one column per topic
 =================   ===========================================
 """

@@ -45,6 +45,11 @@ def test_every_topic_in_both_splits_and_every_document_labelled():
         assert (bunch.target.sum(axis=0) >= 1).all()
 
 
+def test_every_document_has_text():
+    # The 61 unprocessed (TYPE="UNPROC") stories were empty in an earlier conversion.
+    assert all(text.strip() for text in load_reuters(subset="all").data)
+
+
 def test_descr_states_provenance_and_terms():
     descr = load_reuters().DESCR
     for phrase in ("Reuters-21578", "Distribution 1.0", "Reuters Ltd.", "Carnegie Group"):
