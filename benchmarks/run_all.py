@@ -22,6 +22,7 @@ SCRIPTS = [
     "memory",
     "large_input",
     "accuracy",
+    "suite",
     "thresholds",
     "ensemble",
     "pretrained",
