@@ -377,3 +377,11 @@ def test_many_batch_widths_log_nothing(capfd):
         model.predict_proba(X[:size][::-1])
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_outputs_match_the_recorded_reference():
+    from .reference_outputs import REFERENCE_PATH, classifier_outputs
+
+    reference = np.load(REFERENCE_PATH)
+    for name, value in classifier_outputs().items():
+        np.testing.assert_allclose(value, reference[name], rtol=1e-5, atol=1e-6, err_msg=name)

@@ -235,3 +235,11 @@ def test_transform_in_chunks_matches_one_pass(monkeypatch):
     expected = vectorizer.transform(CORPUS * 3)
     monkeypatch.setattr(module, "_TRANSFORM_CHUNK", 5)
     np.testing.assert_array_equal(vectorizer.transform(CORPUS * 3), expected)
+
+
+def test_outputs_match_the_recorded_reference():
+    from .reference_outputs import REFERENCE_PATH, vectorizer_outputs
+
+    reference = np.load(REFERENCE_PATH)
+    for name, value in vectorizer_outputs().items():
+        np.testing.assert_array_equal(value, reference[name], err_msg=name)
