@@ -156,6 +156,7 @@ def evaluate(pipeline, train, y_train, scored, y_scored, multilabel):
         result["epochs_run"] = len(classifier.history_["loss"])
         result["best_epoch"] = getattr(classifier, "best_epoch_", None)
         result["max_length"] = int(pipeline[0].max_length_)
+        result["val_history"] = {k: v for k, v in classifier.history_.items() if k != "loss"}
     return result
 
 

@@ -213,6 +213,7 @@ def test_clone_keeps_every_parameter():
         "at_least_one_label",
         "class_weight",
         "positive_weight",
+        "linear_term",
         "early_stopping",
         "validation_fraction",
         "n_iter_no_change",
@@ -319,7 +320,8 @@ def test_outputs_match_the_recorded_reference():
 
 
 def test_auto_threshold_is_tuned_per_label_and_used_by_predict():
-    model = fast(threshold="auto", epochs=5, validation_fraction=0.3).fit(X_MULTI, Y_MULTI)
+    model = fast(threshold="auto", epochs=5, validation_fraction=0.3, linear_term=False)
+    model.fit(X_MULTI, Y_MULTI)
     assert model.threshold_.shape == (3,)
     assert not np.allclose(model.threshold_, 0.5)
     proba = model.predict_proba(X_MULTI)
@@ -418,7 +420,7 @@ EMPTY_DOCUMENT = np.zeros((1, X_MULTI.shape[1]), dtype=np.int32)
 def test_a_document_without_evidence_scores_the_base_rates(y, params, expected):
     # A learning rate this small leaves the network as initialized; an empty document has all
     # pooled features 0 and so scores exactly the output bias.
-    model = fast(learning_rate=1e-12, epochs=1, **params).fit(X_MULTI, y)
+    model = fast(learning_rate=1e-12, epochs=1, linear_term=False, **params).fit(X_MULTI, y)
     np.testing.assert_allclose(model.predict_proba(EMPTY_DOCUMENT)[0], expected, rtol=1e-4)
 
 
@@ -576,13 +578,20 @@ def test_unpickled_model_keeps_training(sentiment, tmp_path):
 
 
 def test_keras_native_export_serves_the_same_probabilities(sentiment, tmp_path):
-    pipeline = fitted_pipeline(sentiment)
+    pipeline = fitted_pipeline(sentiment, linear_term=False)
     pipeline[-1].export_network(tmp_path / "network.keras")
     served = keras.saving.load_model(tmp_path / "network.keras")
     ids = pipeline[0].transform(sentiment[0])
     np.testing.assert_allclose(
         served.predict_on_batch(ids)[:, 0], pipeline.predict_proba(sentiment[0])[:, 1], atol=1e-6
     )
+
+
+def test_keras_native_export_refuses_a_blended_classifier(sentiment, tmp_path):
+    pipeline = fitted_pipeline(sentiment)
+    with pytest.raises(ValueError, match="linear_term=False to export"):
+        pipeline[-1].export_network(tmp_path / "network.keras")
+    assert not (tmp_path / "network.keras").exists()
 
 
 @pytest.mark.slow

@@ -1,0 +1,189 @@
+"""The linear term of TextCNNClassifier: a linear SVM over TF-IDF of the token ids, blended
+with the network's logits on held-out documents.
+
+On a few thousand documents a convolutional network and a bag-of-words linear model make
+different mistakes, and neither wins everywhere: the network reads word order, the linear
+model weighs every word of the vocabulary from few examples. :class:`LinearTerm` fits the
+linear model on the same id matrix and training rows as the network; :func:`fit_blend` then
+learns, on the validation rows neither model was trained on, how much of each to trust:
+
+    logits = network_weight * network_logits + linear_weight * linear_scores + bias
+
+Both weights are non-negative and fitted by minimizing the validation loss, so the blend can
+fall back on either model alone (weights ``(1, 0)`` or ``(0, 1)``) and is never worse than
+that on the validation rows. Fitting the blend on rows the linear model was trained on would
+be the stacking trap: its scores there are overconfident and the blend would trust it too
+much.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import LinearSVC
+
+from sk_textcnn.vectorizer import OOV_ID
+
+# Probabilities are clipped this far from 0 and 1 before they are turned back into logits.
+_EPSILON = 1e-7
+
+
+def bag_of_ids(X, n_ids, bigram_codes=None):
+    """Counts of each id (and of each known id bigram) per row, as a CSR matrix.
+
+    Padding and out-of-vocabulary ids carry no evidence and are left out: an unknown token
+    counted as a word would get the largest inverse document frequency of all. Bigram
+    ``(a, b)`` is the code ``a * n_ids + b``; column ``n_ids + i`` counts ``bigram_codes[i]``.
+    """
+    n_rows = X.shape[0]
+    known = X > OOV_ID
+    rows = [np.nonzero(known)[0]]
+    columns = [X[known].astype(np.int64)]
+    if bigram_codes is not None:
+        bigram_rows, codes = _bigrams(X, n_ids)
+        position = np.searchsorted(bigram_codes, codes)
+        hit = position < len(bigram_codes)
+        hit[hit] = bigram_codes[position[hit]] == codes[hit]
+        rows.append(bigram_rows[hit])
+        columns.append(n_ids + position[hit])
+    n_columns = n_ids + (0 if bigram_codes is None else len(bigram_codes))
+    rows, columns = np.concatenate(rows), np.concatenate(columns)
+    counts = sp.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(n_rows, n_columns), dtype=np.float64
+    )
+    counts.sum_duplicates()
+    return counts
+
+
+def _bigrams(X, n_ids):
+    """Row index and code of every pair of adjacent known ids."""
+    left, right = X[:, :-1].astype(np.int64), X[:, 1:].astype(np.int64)
+    known = (left > OOV_ID) & (right > OOV_ID)
+    return np.nonzero(known)[0], left[known] * n_ids + right[known]
+
+
+def frequent_bigrams(X, n_ids, min_df=2):
+    """Sorted codes of the id bigrams found in at least ``min_df`` rows."""
+    rows, codes = _bigrams(X, n_ids)
+    per_row = np.unique(np.stack([codes, rows]), axis=1)[0]
+    codes, document_frequency = np.unique(per_row, return_counts=True)
+    return codes[document_frequency >= min_df]
+
+
+class LinearTerm:
+    """TF-IDF (sublinear) of the token ids and a linear SVM, one score per network output.
+
+    Multi-label targets get one ``LinearSVC(class_weight="balanced")`` per label over unigram
+    ids: the balanced weights keep rare labels predicted, which macro-F1 rewards. Binary and
+    multiclass targets get one ``LinearSVC`` over unigrams and the id bigrams found in at
+    least two training documents.
+
+    Parameters
+    ----------
+    target_type : {"binary", "multiclass", "multilabel-indicator"}
+        Kind of target, as ``TextCNNClassifier.target_type_``.
+    n_ids : int
+        Ids below this count as words; the id matrix must hold no larger id.
+    random_state : int
+        Seed of the SVM solver's coordinate order.
+    """
+
+    def __init__(self, target_type, n_ids, random_state):
+        self.target_type = target_type
+        self.n_ids = n_ids
+        self.random_state = random_state
+
+    def fit(self, X, Y, sample_weight):
+        """Fit on ids ``X`` and the network's encoded target ``Y``; return self."""
+        multilabel = self.target_type == "multilabel-indicator"
+        self.bigram_codes_ = None if multilabel else frequent_bigrams(X, self.n_ids)
+        counts = bag_of_ids(X, self.n_ids, self.bigram_codes_)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        if multilabel:
+            svm = LinearSVC(class_weight="balanced", random_state=self.random_state)
+            model, target = OneVsRestClassifier(svm), Y
+        else:
+            model, target = LinearSVC(random_state=self.random_state), Y.ravel()
+        with warnings.catch_warnings():
+            # The blend weighs the scores on held-out rows; a not fully converged SVM costs
+            # little there, and the warning would name a model the user never built.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            # OneVsRestClassifier warns about labels absent from these rows; fit warned already.
+            warnings.filterwarnings("ignore", "Label .* is present in all training examples")
+            self.model_ = model.fit(
+                self.tfidf_.transform(counts), target.astype(int), **_weight(model, sample_weight)
+            )
+        return self
+
+    def decision_function(self, X):
+        """Scores of shape (n_samples, n_outputs): one per label, class or positive class."""
+        features = self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
+        scores = np.asarray(self.model_.decision_function(features), dtype=np.float64)
+        return scores.reshape(len(scores), -1)
+
+
+def _weight(model, sample_weight):
+    """``fit`` keyword for sample weights, left out when all are 1."""
+    if np.all(sample_weight == 1):
+        return {}
+    return {"sample_weight": sample_weight}
+
+
+def network_logits(proba, multiclass):
+    """The logits behind sigmoid probabilities, or log-probabilities for a softmax."""
+    proba = np.clip(np.asarray(proba, dtype=np.float64), _EPSILON, 1 - _EPSILON)
+    return np.log(proba) if multiclass else np.log(proba / (1 - proba))
+
+
+def blended_proba(network_proba, linear_scores, weights, bias, multiclass):
+    """Probabilities of ``weights[0] * network logits + weights[1] * linear scores + bias``."""
+    logits = (
+        weights[0] * network_logits(network_proba, multiclass) + weights[1] * linear_scores + bias
+    )
+    if multiclass:
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+    # Clipped as the network's logits were, so that a threshold of 1 still means "never".
+    return np.clip(expit(logits), _EPSILON, 1 - _EPSILON).astype(np.float32)
+
+
+def fit_blend(network_proba, linear_scores, Y, multiclass):
+    """Weights ``(network, linear)`` and bias minimizing the loss on held-out rows.
+
+    Multiclass targets get one bias per class (softmax cross-entropy); binary and multi-label
+    targets one bias shared by all outputs (binary cross-entropy), since a rare label has too
+    few held-out positives for a bias of its own: its own shift is left to its threshold. The
+    weights carry an L2 penalty worth one held-out row, which keeps them finite when the
+    held-out rows are separable (their loss then falls forever as the weights grow).
+    """
+    z_network = network_logits(network_proba, multiclass)
+    n_samples, n_outputs = z_network.shape
+    n_bias = n_outputs if multiclass else 1
+    target = np.eye(n_outputs)[Y] if multiclass else Y.reshape(n_samples, -1)
+
+    def loss_and_gradient(params):
+        logits = params[0] * z_network + params[1] * linear_scores + params[2:]
+        if multiclass:
+            logits = logits - logits.max(axis=1, keepdims=True)
+            log_proba = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            loss = -(target * log_proba).sum() / n_samples
+            residual = (np.exp(log_proba) - target) / n_samples
+        else:
+            loss = (np.logaddexp(0, logits) - target * logits).sum() / n_samples
+            residual = (expit(logits) - target) / n_samples
+        bias_gradient = residual.sum(axis=0) if multiclass else [residual.sum()]
+        weights = params[:2]
+        loss += (weights @ weights) / (2 * n_samples)
+        gradient = [(residual * z_network).sum(), (residual * linear_scores).sum()]
+        return loss, np.concatenate([gradient + weights / n_samples, bias_gradient])
+
+    start = np.concatenate([[1.0, 0.0], np.zeros(n_bias)])
+    bounds = [(0, None), (0, None)] + [(None, None)] * n_bias
+    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    return result.x[:2], result.x[2:]

@@ -1,0 +1,135 @@
+"""The linear term: bag of ids, id bigrams, the SVM and its blend with the network."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sk_textcnn._linear import (
+    LinearTerm,
+    bag_of_ids,
+    blended_proba,
+    fit_blend,
+    frequent_bigrams,
+    network_logits,
+)
+
+from .conftest import X_MULTI, Y_MULTI, fast
+
+IDS = np.array([[2, 3, 2, 1, 0], [3, 4, 0, 0, 0], [2, 3, 5, 0, 0]], dtype=np.int32)
+
+
+def test_bag_of_ids_counts_words_but_not_padding_or_unknown_tokens():
+    counts = bag_of_ids(IDS, n_ids=6).toarray()
+    np.testing.assert_array_equal(
+        counts, [[0, 0, 2, 1, 0, 0], [0, 0, 0, 1, 1, 0], [0, 0, 1, 1, 0, 1]]
+    )
+
+
+def test_bigrams_in_two_documents_get_a_column_of_their_own():
+    codes = frequent_bigrams(IDS, n_ids=6)
+    # (2, 3) is in rows 0 and 2; (3, 2), (3, 4), (3, 5) in one row each; (2, 1) has an
+    # unknown token.
+    np.testing.assert_array_equal(codes, [2 * 6 + 3])
+    counts = bag_of_ids(IDS, n_ids=6, bigram_codes=codes).toarray()
+    np.testing.assert_array_equal(counts[:, 6], [1, 0, 1])
+    np.testing.assert_array_equal(counts[:, :6], bag_of_ids(IDS, n_ids=6).toarray())
+
+
+def test_network_logits_invert_the_output_activations():
+    logits = np.array([[-3.0, 0.0, 2.0]])
+    sigmoid = 1 / (1 + np.exp(-logits))
+    np.testing.assert_allclose(network_logits(sigmoid, multiclass=False), logits, rtol=1e-6)
+    softmax = np.exp(logits) / np.exp(logits).sum()
+    recovered = network_logits(softmax, multiclass=True)
+    np.testing.assert_allclose(recovered - recovered.max(), logits - logits.max(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_the_blend_trusts_the_informative_model(multiclass):
+    rng = np.random.RandomState(0)
+    n, k = 400, 3
+    Y = rng.randint(k, size=n) if multiclass else (rng.rand(n, k) < 0.3).astype(float)
+    truth = np.eye(k)[Y] if multiclass else Y
+    informative = 4 * (truth - 0.5) + rng.normal(size=(n, k))
+    noise = rng.rand(n, k) * 0.8 + 0.1  # probabilities unrelated to the target
+    if multiclass:
+        noise /= noise.sum(axis=1, keepdims=True)
+    weights, bias = fit_blend(noise, informative, Y, multiclass=multiclass)
+    assert weights[1] > 0.5 and weights[0] < 0.1 * weights[1]
+    assert bias.shape == ((k,) if multiclass else (1,))
+    # Swapping roles: an informative network and uninformative linear scores.
+    if multiclass:
+        network = np.exp(informative) / np.exp(informative).sum(axis=1, keepdims=True)
+    else:
+        network = 1 / (1 + np.exp(-informative))
+    weights, _ = fit_blend(network, rng.normal(size=(n, k)), Y, multiclass=multiclass)
+    assert weights[0] > 0.5 and weights[1] < 0.1 * weights[0]
+
+
+def test_blend_weights_stay_finite_on_separable_rows():
+    Y = np.array([[0.0], [1.0]] * 10)
+    weights, bias = fit_blend(np.full((20, 1), 0.5), 2 * Y - 1, Y, multiclass=False)
+    assert np.isfinite(weights).all() and np.isfinite(bias).all() and weights[1] < 100
+    proba = blended_proba(np.full((2, 1), 0.5), np.array([[1e3], [-1e3]]), weights, bias, False)
+    assert 0 < proba.min() and proba.max() < 1  # a threshold of 1 still means "never"
+
+
+def test_linear_term_scores_one_column_per_output_and_pickles():
+    term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    term.fit(X_MULTI, Y_MULTI.astype(np.float32), np.ones(len(X_MULTI), np.float32))
+    scores = term.decision_function(X_MULTI)
+    assert scores.shape == Y_MULTI.shape
+    # Each label fires on one marker id, which a linear model separates exactly.
+    np.testing.assert_array_equal(scores > 0, Y_MULTI.astype(bool))
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(term)).decision_function(X_MULTI), scores
+    )
+
+
+def test_default_classifier_blends_the_network_with_the_linear_term():
+    model = fast(epochs=3).fit(X_MULTI, Y_MULTI)
+    assert isinstance(model.linear_term_, LinearTerm)
+    assert model.blend_weights_.shape == (2,) and (model.blend_weights_ >= 0).all()
+    alone = fast(epochs=3, linear_term=False).fit(X_MULTI, Y_MULTI)
+    assert alone.linear_term_ is None and not hasattr(alone, "blend_weights_")
+    # Same seed, same split, same network: only the blend differs.
+    network = alone.model_.predict_on_batch(X_MULTI)
+    np.testing.assert_allclose(alone.predict_proba(X_MULTI), network, atol=1e-6)
+    expected = blended_proba(
+        model.model_.predict_on_batch(X_MULTI),
+        model.linear_term_.decision_function(X_MULTI),
+        model.blend_weights_,
+        model.blend_bias_,
+        multiclass=False,
+    )
+    np.testing.assert_allclose(model.predict_proba(X_MULTI), expected, atol=1e-6)
+
+
+def test_the_linear_term_leaves_global_random_state_alone():
+    before = np.random.get_state()[1].copy()
+    first = fast(epochs=2).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    second = fast(epochs=2).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_default_threshold_is_tuned_for_multilabel_and_half_for_binary():
+    multilabel = fast(epochs=2)
+    multilabel.fit(X_MULTI, Y_MULTI)
+    tuned = fast(epochs=2, threshold="auto").fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(multilabel.threshold_, tuned.threshold_)
+    binary = fast(epochs=2).fit(X_MULTI, Y_MULTI[:, 0])
+    np.testing.assert_array_equal(binary.threshold_, [0.5])
+    proba = binary.predict_proba(X_MULTI)[:, 1]
+    np.testing.assert_array_equal(binary.predict(X_MULTI), (proba >= 0.5).astype(int))
+
+
+def test_partial_fit_trains_the_network_and_keeps_the_blend():
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    term, weights = model.linear_term_, model.blend_weights_.copy()
+    model.partial_fit(X_MULTI, Y_MULTI)
+    assert model.linear_term_ is term
+    np.testing.assert_array_equal(model.blend_weights_, weights)
+    fresh = fast().partial_fit(X_MULTI, Y_MULTI)
+    assert fresh.linear_term_ is None
