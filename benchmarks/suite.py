@@ -48,7 +48,13 @@ VALIDATION_FRACTION = 0.2
 # --quick: at most this many training and scored documents per set.
 QUICK_N_TRAIN, QUICK_N_TEST = 1500, 500
 # The defaults before issue 12, spelled out: the reference of the Reuters fit-time ratio.
-OLD_DEFAULTS = {"epochs": 10, "learning_rate": 3e-3, "early_stopping": False}
+OLD_DEFAULTS = {
+    "epochs": 10,
+    "learning_rate": 3e-3,
+    "early_stopping": False,
+    "linear_term": False,
+    "threshold": 0.5,
+}
 
 
 def _bigram_tfidf():
@@ -338,8 +344,16 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     make_ours = ours_factory(args)
-    all_results = {name: run_set(name, args, make_ours) for name in args.sets}
+    all_results = {}
+    for name in args.sets:
+        all_results[name] = run_set(name, args, make_ours)
+        # After every set, so that a run cut short keeps what it measured.
+        write(all_results, args)
     print_tables(all_results, args)
+    write(all_results, args)
+
+
+def write(all_results, args):
     common.write_results(
         "suite",
         {

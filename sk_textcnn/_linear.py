@@ -24,6 +24,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
@@ -31,6 +32,8 @@ from sk_textcnn.vectorizer import OOV_ID
 
 # Probabilities are clipped this far from 0 and 1 before they are turned back into logits.
 _EPSILON = 1e-7
+# Folds of the out-of-fold margins that multi-label SVM scores are calibrated on.
+CALIBRATION_FOLDS = 3
 
 
 def bag_of_ids(X, n_ids, bigram_codes=None):
@@ -79,9 +82,13 @@ class LinearTerm:
     """TF-IDF (sublinear) of the token ids and a linear SVM, one score per network output.
 
     Multi-label targets get one ``LinearSVC(class_weight="balanced")`` per label over unigram
-    ids: the balanced weights keep rare labels predicted, which macro-F1 rewards. Binary and
-    multiclass targets get one ``LinearSVC`` over unigrams and the id bigrams found in at
-    least two training documents.
+    ids: the balanced weights keep rare labels predicted, which macro-F1 rewards. Their
+    margins are on scales that differ from label to label, so each label's margin is turned
+    into a logit by Platt scaling, fitted on out-of-fold margins of the training rows
+    (``CALIBRATION_FOLDS`` folds): margins of rows the SVM was trained on would be
+    overconfident. Binary and multiclass targets get one ``LinearSVC`` over unigrams and the
+    id bigrams found in at least two training documents; their one scale is left to the
+    blend.
 
     Parameters
     ----------
@@ -104,30 +111,63 @@ class LinearTerm:
         self.bigram_codes_ = None if multilabel else frequent_bigrams(X, self.n_ids)
         counts = bag_of_ids(X, self.n_ids, self.bigram_codes_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        features = self.tfidf_.transform(counts)
+        target = Y.astype(int) if multilabel else Y.ravel().astype(int)
+        self.model_ = self._fit_svm(features, target, sample_weight)
+        self.scale_, self.offset_ = 1.0, 0.0
         if multilabel:
-            svm = LinearSVC(class_weight="balanced", random_state=self.random_state)
-            model, target = OneVsRestClassifier(svm), Y
-        else:
-            model, target = LinearSVC(random_state=self.random_state), Y.ravel()
+            folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
+            margins = np.zeros(Y.shape)
+            for train, held_out in folds.split(features):
+                svm = self._fit_svm(features[train], target[train], sample_weight[train])
+                margins[held_out] = svm.decision_function(features[held_out])
+            self.scale_, self.offset_ = platt_scaling(margins, Y)
+        return self
+
+    def _fit_svm(self, features, target, sample_weight):
+        multilabel = self.target_type == "multilabel-indicator"
+        svm = LinearSVC(
+            class_weight="balanced" if multilabel else None, random_state=self.random_state
+        )
+        model = OneVsRestClassifier(svm) if multilabel else svm
         with warnings.catch_warnings():
             # The blend weighs the scores on held-out rows; a not fully converged SVM costs
             # little there, and the warning would name a model the user never built.
             warnings.simplefilter("ignore", ConvergenceWarning)
             # OneVsRestClassifier warns about labels absent from these rows; fit warned already.
             warnings.filterwarnings("ignore", "Label .* is present in all training examples")
-            self.model_ = model.fit(
-                self.tfidf_.transform(counts), target.astype(int), **_weight(model, sample_weight)
-            )
-        return self
+            return model.fit(features, target, **_weight(sample_weight))
 
     def decision_function(self, X):
         """Scores of shape (n_samples, n_outputs): one per label, class or positive class."""
         features = self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
         scores = np.asarray(self.model_.decision_function(features), dtype=np.float64)
-        return scores.reshape(len(scores), -1)
+        return scores.reshape(len(scores), -1) * self.scale_ + self.offset_
 
 
-def _weight(model, sample_weight):
+def platt_scaling(margins, Y):
+    """Per-column ``(scale, offset)`` making ``scale * margin + offset`` logits of ``Y``.
+
+    Minimizes the binary cross-entropy, with an L2 penalty on the scales worth one row, so
+    that a label whose margins separate its few positives perfectly keeps a finite scale.
+    """
+    n_samples, n_columns = margins.shape
+
+    def loss_and_gradient(params):
+        scale, offset = params[:n_columns], params[n_columns:]
+        logits = scale * margins + offset
+        loss = (np.logaddexp(0, logits) - Y * logits).sum() / n_samples
+        loss += (scale @ scale) / (2 * n_samples)
+        residual = (expit(logits) - Y) / n_samples
+        gradient = (residual * margins).sum(axis=0) + scale / n_samples
+        return loss, np.concatenate([gradient, residual.sum(axis=0)])
+
+    start = np.concatenate([np.ones(n_columns), np.zeros(n_columns)])
+    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B")
+    return result.x[:n_columns], result.x[n_columns:]
+
+
+def _weight(sample_weight):
     """``fit`` keyword for sample weights, left out when all are 1."""
     if np.all(sample_weight == 1):
         return {}

@@ -125,9 +125,10 @@ class TextCNNClassifier(KerasClassifier):
         multi-label targets). "balanced" uses ``n_negative / n_positive`` per label.
     linear_term : bool, default=True
         Also fit a linear model on the network's training documents: sublinear TF-IDF of the
-        token ids, then ``LinearSVC(class_weight="balanced")`` (one per label, over single
-        ids, for multi-label targets; over ids and the id pairs found in at least two
-        documents otherwise). ``predict_proba`` turns ``w_net * network logits + w_lin * SVM
+        token ids, then, for multi-label targets, one ``LinearSVC(class_weight="balanced")``
+        per label over single ids (its margins Platt-scaled on out-of-fold margins), and
+        otherwise one ``LinearSVC()`` over ids and the id pairs found in at least two
+        documents. ``predict_proba`` turns ``w_net * network logits + w_lin * SVM
         scores + bias`` into probabilities, with the two non-negative weights and the bias
         fitted to the held-out documents (``blend_weights_``, ``blend_bias_``). The term is
         outside the convolutions: it scores each document's bag of words, not its windows.
