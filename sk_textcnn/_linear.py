@@ -83,12 +83,12 @@ class LinearTerm:
 
     Multi-label targets get one ``LinearSVC(class_weight="balanced")`` per label over unigram
     ids: the balanced weights keep rare labels predicted, which macro-F1 rewards. Their
-    margins are on scales that differ from label to label, so each label's margin is turned
-    into a logit by Platt scaling, fitted on out-of-fold margins of the training rows
-    (``CALIBRATION_FOLDS`` folds): margins of rows the SVM was trained on would be
-    overconfident. Binary and multiclass targets get one ``LinearSVC`` over unigrams and the
-    id bigrams found in at least two training documents; their one scale is left to the
-    blend.
+    margins are on scales that differ from label to label, so each label's margin is scaled
+    into a logit (:func:`platt_scaling`, without offset), fitted on out-of-fold margins of
+    the training rows (``CALIBRATION_FOLDS`` folds): margins of rows the SVM was trained on
+    would be overconfident. Binary and multiclass targets get one ``LinearSVC`` over
+    unigrams and the id bigrams found in at least two training documents; their one scale is
+    left to the blend.
 
     Parameters
     ----------
@@ -146,25 +146,25 @@ class LinearTerm:
 
 
 def platt_scaling(margins, Y):
-    """Per-column ``(scale, offset)`` making ``scale * margin + offset`` logits of ``Y``.
+    """Per-column scales making ``scale * margin`` logits of ``Y``; the offsets are 0.
 
-    Minimizes the binary cross-entropy, with an L2 penalty on the scales worth one row, so
-    that a label whose margins separate its few positives perfectly keeps a finite scale.
+    Platt scaling without its offset: each label keeps its SVM's decision boundary, which the
+    balanced class weights put where rare labels still get predicted (a fitted offset would
+    move a rare label's boundary back towards "never"), while its margins are put on the
+    scale of logits. The binary cross-entropy carries an L2 penalty on the scales worth one
+    row, so that a label whose margins separate its positives perfectly keeps a finite scale.
     """
     n_samples, n_columns = margins.shape
 
-    def loss_and_gradient(params):
-        scale, offset = params[:n_columns], params[n_columns:]
-        logits = scale * margins + offset
+    def loss_and_gradient(scale):
+        logits = scale * margins
         loss = (np.logaddexp(0, logits) - Y * logits).sum() / n_samples
         loss += (scale @ scale) / (2 * n_samples)
         residual = (expit(logits) - Y) / n_samples
-        gradient = (residual * margins).sum(axis=0) + scale / n_samples
-        return loss, np.concatenate([gradient, residual.sum(axis=0)])
+        return loss, (residual * margins).sum(axis=0) + scale / n_samples
 
-    start = np.concatenate([np.ones(n_columns), np.zeros(n_columns)])
-    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B")
-    return result.x[:n_columns], result.x[n_columns:]
+    result = minimize(loss_and_gradient, np.ones(n_columns), jac=True, method="L-BFGS-B")
+    return result.x, np.zeros(n_columns)
 
 
 def _weight(sample_weight):
