@@ -1,8 +1,10 @@
 """A Kim-style convolutional text classifier as a scikit-learn estimator."""
 
 from sk_textcnn._quiet_import import import_tensorflow_quietly
+from sk_textcnn._worker_threads import limit_worker_threads
 
 import_tensorflow_quietly()
+limit_worker_threads()
 
 from sk_textcnn._version import __version__  # noqa: E402
 from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402

@@ -6,10 +6,11 @@ different documents (word order and learned embeddings against exact, idf-weight
 counts); see :class:`MultiLabelVotingClassifier` and :func:`make_multilabel_ensemble`.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.base import ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -53,6 +54,11 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
     at_least_one_label : bool, default=False
         Whether ``predict`` gives a sample that reaches no threshold its most probable label;
         see :func:`~sk_textcnn.label_decisions`.
+    n_jobs : int or None, default=None
+        Estimators fitted in parallel, with joblib's semantics (None: one, unless in a
+        ``joblib.parallel_config`` context; -1: all cores). The probabilities equal those of
+        ``n_jobs=1`` up to float rounding (see
+        :class:`~sk_textcnn.MultiLabelThresholdClassifier`).
 
     Attributes
     ----------
@@ -93,13 +99,17 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         "weights": ["array-like", None],
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "at_least_one_label": ["boolean"],
+        "n_jobs": [Integral, None],
     }
 
-    def __init__(self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False):
+    def __init__(
+        self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False, n_jobs=None
+    ):
         self.estimators = estimators
         self.weights = weights
         self.threshold = threshold
         self.at_least_one_label = at_least_one_label
+        self.n_jobs = n_jobs
 
     def get_params(self, deep=True):
         """Get parameters, including those of the named estimators when ``deep``.
@@ -164,7 +174,9 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
             )
         self._validate_names(names)
         self.weights_ = self._check_weights()
-        self.estimators_ = [clone(estimator).fit(X, y) for _, estimator in self.estimators]
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_clone)(estimator, X, y) for _, estimator in self.estimators
+        )
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = np.arange(y.shape[1])
         self.sparse_output_ = sp.issparse(y)
@@ -231,7 +243,11 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         )
 
 
-def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
+def _fit_clone(estimator, X, y):
+    return clone(estimator).fit(X, y)
+
+
+def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_jobs=None):
     """Build the most accurate multi-label text model measured here, for raw documents.
 
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
@@ -254,6 +270,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         labels keep 0.5.
     random_state : int or None, default=None
         Seeds the network and the folds.
+    n_jobs : int or None, default=None
+        Fits run in parallel (joblib's semantics): the ``cv`` fold fits and the final fit, each
+        fitting both models in turn, so up to ``cv + 1`` cores are used. See
+        :class:`~sk_textcnn.MultiLabelThresholdClassifier` and the README's "Scale out".
 
     Returns
     -------
@@ -291,4 +311,5 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         min_positives=min_positives,
         at_least_one_label=True,
         random_state=random_state,
+        n_jobs=n_jobs,
     )
