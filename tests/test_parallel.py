@@ -102,7 +102,7 @@ def test_a_started_runtime_is_left_as_it_is(monkeypatch, fake_tensorflow):
     assert fake_tensorflow == {}
 
 
-@pytest.mark.parametrize("params", [{"cv": 3}, {"refit": True}, {}])
+@pytest.mark.parametrize("params", [{"cv": 2}, {"refit": True}, {}])
 def test_threshold_classifier_folds_in_workers_match_one_job(params):
     def fitted(n_jobs):
         model = MultiLabelThresholdClassifier(fast(), random_state=0, n_jobs=n_jobs, **params)
