@@ -25,6 +25,7 @@ SCRIPTS = [
     "thresholds",
     "ensemble",
     "pretrained",
+    "scale",
 ]
 
 
