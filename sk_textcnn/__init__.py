@@ -8,7 +8,7 @@ from sk_textcnn._version import __version__  # noqa: E402
 from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402
 from sk_textcnn.datasets import load_reuters  # noqa: E402
 from sk_textcnn.ensemble import make_multilabel_ensemble  # noqa: E402
-from sk_textcnn.explain import Explanation, explain, top_ngrams  # noqa: E402
+from sk_textcnn.explanations import Explanation, explain, top_ngrams  # noqa: E402
 from sk_textcnn.thresholds import (  # noqa: E402
     MultiLabelThresholdClassifier,
     label_decisions,
