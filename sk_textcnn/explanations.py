@@ -147,10 +147,9 @@ class NgramRanking:
     lowering: list
 
     def __str__(self):
-        lines = [f"n-grams raising {self.label}:"]
-        for title, ngrams in (("raising", self.raising), ("lowering", self.lowering)):
-            if title == "lowering":
-                lines.append(f"n-grams lowering {self.label}:")
+        lines = []
+        for direction, ngrams in (("raising", self.raising), ("lowering", self.lowering)):
+            lines.append(f"n-grams {direction} {self.label}:")
             lines += [
                 f"  {n.total:+9.3f} total, {n.mean:+.3f} mean in {n.n_documents:>5} documents"
                 f"  {n.text!r}"
@@ -183,7 +182,7 @@ class Explanation:
         self._offsets = offsets
         self.labels = labels
         self._label_explanation = label_explanation
-        for label in labels:
+        for label in labels:  # now, once: the explained labels are the point of the object
             self[label]
 
     def __getitem__(self, label):
@@ -349,38 +348,21 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     else:
         requested_per_document = [requested] * len(ids)
 
-    widths = np.repeat(
-        classifier.model_.get_layer("convolutions").filter_sizes,
-        classifier.model_.get_layer("convolutions").num_filters,
-    )
+    pooling = classifier.model_.get_layer("convolutions")
+    widths = np.repeat(pooling.filter_sizes, pooling.num_filters)
+    scoring = _Scoring(space, kernel, scores, non_window, probabilities, top_k)
     truncate_front = vectorizer.truncating == "pre"
-    lowercase = vectorizer.lowercase
     explanations = []
     for row, (document, tokens) in enumerate(
         zip(documents, _tokens(vectorizer, documents), strict=True)
     ):
-        first = len(tokens) - lengths[row] if truncate_front else 0
-        offsets = _token_offsets(document, tokens, lowercase)
+        offsets = _token_offsets(document, tokens, vectorizer.lowercase)
         windows = _Windows(features[row], window_starts[row], widths, lengths[row])
+        # Token positions count from the document's first token, cut off or not.
+        first = len(tokens) - lengths[row] if truncate_front else 0
+        explainer = _LabelExplainer(scoring, row, windows, tokens, offsets, first)
         explanations.append(
-            Explanation(
-                document,
-                tokens,
-                offsets,
-                requested_per_document[row],
-                _LabelExplainer(
-                    space,
-                    windows,
-                    kernel,
-                    scores[row],
-                    non_window[row],
-                    probabilities[row],
-                    tokens,
-                    offsets,
-                    first,
-                    top_k,
-                ),
-            )
+            Explanation(document, tokens, offsets, requested_per_document[row], explainer)
         )
     return explanations
 
@@ -549,51 +531,47 @@ class _Windows:
         self.ends = window_ends[first]
 
 
-class _LabelExplainer:
-    """Builds one document's LabelExplanation of any label on demand."""
+@dataclass(frozen=True)
+class _Scoring:
+    """What every document's explanations share: labels, output weights, scores, ``top_k``."""
 
-    def __init__(
-        self,
-        space,
-        windows,
-        kernel,
-        scores,
-        non_window,
-        probabilities,
-        tokens,
-        offsets,
-        first,
-        top_k,
-    ):
-        self.space = space
+    space: _LabelSpace
+    kernel: np.ndarray
+    scores: np.ndarray
+    non_window: np.ndarray
+    probabilities: np.ndarray
+    top_k: int | None
+
+
+class _LabelExplainer:
+    """Builds one document's LabelExplanation of any label on demand, once per label."""
+
+    def __init__(self, scoring, row, windows, tokens, offsets, first):
+        self.scoring = scoring
+        self.row = row
         self.windows = windows
-        self.kernel = kernel
-        self.scores = scores
-        self.non_window = non_window
-        self.probabilities = probabilities
         self.tokens = tokens
         self.offsets = offsets
         self.first = first
-        self.top_k = top_k
         self.explained = {}
 
     def __call__(self, label):
-        index = self.space.index(label)
+        index = self.scoring.space.index(label)
         if index not in self.explained:
             self.explained[index] = self._explain(index)
         return self.explained[index]
 
     def _explain(self, index):
-        column, sign = self.space.column_and_sign(index)
-        windows = self.windows
-        terms = sign * windows.values * self.kernel[windows.features, column]
+        scoring, row, windows = self.scoring, self.row, self.windows
+        column, sign = scoring.space.column_and_sign(index)
+        terms = sign * windows.values * scoring.kernel[windows.features, column]
         contributions = np.bincount(windows.group, weights=terms, minlength=len(windows.starts))
-        order = np.argsort(-contributions, kind="stable")[: self.top_k]
-        probability = self.probabilities[column]
+        order = np.argsort(-contributions, kind="stable")[: scoring.top_k]
+        probability = scoring.probabilities[row, column]
         return LabelExplanation(
-            label=self.space.names[index],
-            score=float(sign * self.scores[column]),
-            bias=float(sign * self.non_window[column]),
+            label=scoring.space.names[index],
+            score=float(sign * scoring.scores[row, column]),
+            bias=float(sign * scoring.non_window[row, column]),
             probability=float(probability if sign > 0 else 1 - probability),
             ngrams=[self._ngram(i, contributions[i]) for i in order],
         )
