@@ -461,6 +461,8 @@ class _LabelSpace:
                     f"label_names must hold one name per entry of classes_ ({len(classes)}); "
                     f"got {len(self.names)}."
                 )
+            if len(set(self.names)) != len(self.names):
+                raise ValueError("label_names must be distinct; a name appears twice.")
         self._index = {label: i for i, label in enumerate(classes)}
         self._index.update({name: i for i, name in enumerate(self.names)})
 

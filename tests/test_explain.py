@@ -292,6 +292,7 @@ def test_planted_trigram_is_the_top_ngram():
         ({"labels": ["happy"]}, ValueError, r"'happy' is not one of the model's labels: 'neg'"),
         ({"top_k": 0}, ValueError, r"top_k must be a positive int or None; got top_k=0"),
         ({"label_names": ["a"]}, ValueError, r"one name per entry of classes_ \(2\); got 1"),
+        ({"label_names": ["a", "a"]}, ValueError, r"label_names must be distinct"),
     ],
 )
 def test_bad_arguments_are_refused(binary, kwargs, error, match):
