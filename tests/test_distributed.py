@@ -25,22 +25,9 @@ from .conftest import (
     tiny_ensemble,
     tiny_text_search,
 )
-from .test_parallel import PROBA_TOLERANCE, REPO
+from .test_parallel import PROBA_TOLERANCE, REPO, tensorflow_threads
 
 ENSEMBLE_DOCS, ENSEMBLE_Y = text_problem(n_samples=200)
-
-
-def worker_tensorflow_threads():
-    """OMP_NUM_THREADS and TensorFlow's pool sizes in a worker, once sk_textcnn is imported."""
-    import tensorflow as tf
-
-    import sk_textcnn  # noqa: F401
-
-    return (
-        os.environ.get("OMP_NUM_THREADS"),
-        tf.config.threading.get_intra_op_parallelism_threads(),
-        tf.config.threading.get_inter_op_parallelism_threads(),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +110,7 @@ def dask_client():
 
 def test_dask_workers_run_one_tensorflow_thread_each(dask_client):
     # A Dask nanny sets OMP_NUM_THREADS=1 in its worker processes.
-    reports = dask_client.run(worker_tensorflow_threads)
+    reports = dask_client.run(tensorflow_threads)
     assert list(reports.values()) == [("1", 1, 1)] * 2
 
 
@@ -154,7 +141,7 @@ def ray_cluster():
 
 def test_ray_workers_run_one_tensorflow_thread_each(ray_cluster):
     # Ray sets OMP_NUM_THREADS to the CPUs of a task: 1 unless it asks for more.
-    task = ray_cluster.remote(worker_tensorflow_threads)
+    task = ray_cluster.remote(tensorflow_threads)
     assert ray_cluster.get([task.remote() for _ in range(2)]) == [("1", 1, 1)] * 2
 
 

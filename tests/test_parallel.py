@@ -15,7 +15,6 @@ import types
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from joblib import Parallel, cpu_count, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -30,7 +29,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def tensorflow_threads():
-    """What a worker reports after unpickling this function, which imports sk_textcnn."""
+    """OMP_NUM_THREADS and TensorFlow's pool sizes in this process, once sk_textcnn is imported."""
+    import tensorflow as tf
+
+    import sk_textcnn  # noqa: F401  (first: it imports TensorFlow, quietly)
+
     return (
         os.environ.get("OMP_NUM_THREADS"),
         tf.config.threading.get_intra_op_parallelism_threads(),
