@@ -16,11 +16,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import KFold
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._compat import (
@@ -410,6 +410,8 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             splits = list(folds.split(np.empty((y.shape[0], 1))))
         refit = self.refit or self.cv is not None
         # The held-out fits and the fit on all samples do not depend on each other: one batch.
+        # scikit-learn's Parallel takes its configuration (metadata routing) and the warning
+        # filters into the workers.
         jobs = [
             delayed(_fit_and_score)(
                 self.estimator, X, y, params, train, validation, keep_estimator=not refit
