@@ -23,7 +23,7 @@ EXPECTED_FAILED_CHECKS = {
     ),
     "check_class_weight_classifiers": (
         "Feeds raw make_blobs floats (negative, non-integer) whatever the input tags say, which "
-        "are not token ids; class_weight is tested in test_training_control.py."
+        "are not token ids; class_weight is tested in test_classifier.py."
     ),
     "check_estimator_tags_renamed": (
         "scikeras.wrappers.BaseWrapper, a base class we cannot edit, still defines the "
