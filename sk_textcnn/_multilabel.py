@@ -9,6 +9,10 @@ from sklearn.utils.validation import check_consistent_length
 
 def multilabel_target(estimator, X, y):
     """``y`` as a CSR matrix or ndarray, checked to be a multi-label indicator matrix for X."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
     if sp.issparse(y):
         y = sp.csr_matrix(y)
     elif not hasattr(y, "shape"):

@@ -311,7 +311,8 @@ class MultiLabelStratifiedKFold:
     :func:`multilabel_train_test_split_indices`: the label with the fewest unplaced positives
     is placed first, each positive going to the fold that still wants most of that label, so
     rare labels are spread over the folds before common ones fill them. Label balance comes
-    first, so fold sizes can differ by a few samples (rows without labels even them out). 1-D class labels are stratified as one-hot columns.
+    first, so fold sizes can differ by a few samples (rows without labels even them out).
+    1-D class labels are stratified as one-hot columns.
 
     Parameters
     ----------

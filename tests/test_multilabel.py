@@ -59,6 +59,7 @@ def test_predicted_indicator_is_sparse_exactly_when_asked():
     [
         (np.array([0, 1, 1, 0]), "needs a multi-label indicator matrix y .* got a binary target"),
         (np.array([0, 1, 2, 0]), "got a multiclass target"),
+        (None, "requires y to be passed, but the target y is None"),
         (np.array([[-1, 1], [1, -1], [1, 1], [-1, -1]]), r"of 0 and 1; got the values \[-1, 1\]"),
         (np.array([[0, 2], [2, 0], [2, 2], [0, 0]]), r"of 0 and 1; got the values \[0, 2\]"),
         (sp.csr_matrix(np.array([[0, 2], [2, 0], [2, 2], [0, 0]])), "got the values"),
