@@ -237,7 +237,8 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
     (sublinear) ``-> OneVsRest(LogisticRegression(C=100))`` are averaged: the network and the
     linear model err on different documents. Per-label F1 thresholds are then tuned on
-    out-of-fold averages (``cv`` folds, so rare labels are tuned on all their positives), both
+    out-of-fold averages (``cv`` folds stratified per label, so rare labels are tuned on
+    all their positives; thresholds from the grid 0.05 .. 0.95), both
     models are refitted on all documents, and a document reaching no threshold gets its most
     probable label. Fitting costs ``cv + 1`` fits of both models.
 
