@@ -25,19 +25,19 @@ from sk_textcnn._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from sk_textcnn._multilabel import predicted_indicator, set_multilabel_tags
+from sk_textcnn._multilabel import (
+    check_indicator_values,
+    predicted_indicator,
+    set_multilabel_tags,
+)
 from sk_textcnn._random import check_random_state
 from sk_textcnn._training import EpochLoop, averaging_momentum
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
-from sk_textcnn.thresholds import tune_thresholds
+from sk_textcnn.thresholds import MIN_TUNING_POSITIVES, TUNING_GRID, tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
-# threshold="auto" searches this grid and leaves labels with fewer held-out positives at 0.5;
-# see TextCNNClassifier._tuned_thresholds for the measurement behind both.
-_THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
-_MIN_TUNING_POSITIVES = 5
 
 
 def _holds_text(X):
@@ -315,6 +315,7 @@ class TextCNNClassifier(KerasClassifier):
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             self.sparse_output_ = sp.issparse(y)
             Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
             self.classes_ = np.arange(Y.shape[1])
@@ -415,21 +416,19 @@ class TextCNNClassifier(KerasClassifier):
         return self
 
     def _tuned_thresholds(self, X, Y):
-        """Per-label thresholds maximising F1 on the held-out part, guarded against overfitting.
+        """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
 
-        The network's probabilities are extreme (mostly near 0 or 1), so a label with a few
-        held-out positives gets a threshold just under their scores, often ~1e-5, which floods
-        that label on new documents: on Reuters, unguarded tuning dropped test micro-F1 from
-        0.86 to 0.34 (with the guards below it stays 0.86). Thresholds therefore come from a
-        coarse grid inside [0.05, 0.95], and labels with fewer than ``_MIN_TUNING_POSITIVES``
-        held-out positives keep 0.5.
+        The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
+        :mod:`sk_textcnn.thresholds` for the measurements behind it): a coarse grid inside
+        [0.05, 0.95], and labels with fewer than ``MIN_TUNING_POSITIVES`` held-out positives
+        keep 0.5.
         """
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
         return tune_thresholds(
             Y,
             self._outputs_of_ids(X),
-            candidates=_THRESHOLD_GRID,
-            min_positives=_MIN_TUNING_POSITIVES,
+            candidates=TUNING_GRID,
+            min_positives=MIN_TUNING_POSITIVES,
         )
 
     def _training_rng(self, *, epochs_done):
@@ -710,6 +709,7 @@ class TextCNNClassifier(KerasClassifier):
     def _encode_known_target(self, y):
         """Encode y with the labels learned in ``fit``."""
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
             if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
                 raise ValueError(

@@ -615,3 +615,11 @@ def test_default_pipeline_beats_tfidf_linear_svc_on_reuters():
     }
     assert (scores["cnn"] >= scores["svm"]).all()
     assert (scores["cnn_at_least_one"] > scores["cnn"]).all()
+
+
+def test_auto_threshold_does_not_let_one_positive_flood_its_label():
+    lone = np.zeros((len(X_MULTI), 1), dtype=int)
+    lone[3] = 1  # a label with a single training positive
+    model = fast(threshold="auto", epochs=5).fit(X_MULTI, np.hstack([Y_MULTI, lone]))
+    new_documents = np.random.RandomState(7).randint(2, 12, size=(200, 8)).astype(np.int32)
+    assert model.predict(new_documents)[:, -1].mean() <= 0.05
