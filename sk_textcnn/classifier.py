@@ -398,7 +398,31 @@ class TextCNNClassifier(KerasClassifier):
         -------
         self : TextCNNClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            For invalid data or parameters. After any exception, a KeyboardInterrupt
+            included, a fitted estimator keeps its previous model and a new one stays unfitted.
         """
+        # Trained aside and swapped in whole on success: an exception of any kind, a
+        # KeyboardInterrupt included, leaves a fitted estimator as it was and a new one unfitted,
+        # and nothing learned by an earlier fit survives a refit.
+        trainee = object.__new__(type(self))
+        learned = self._learned_attributes()
+        trainee.__dict__.update(
+            {name: value for name, value in vars(self).items() if name not in learned}
+        )
+        trainee._fit_new_network(X, y, sample_weight)
+        self.__dict__ = vars(trainee)
+        return self
+
+    def _learned_attributes(self):
+        """Names of what ``fit`` learned: by scikit-learn's convention, those ending in "_"."""
+        return {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
+
+    def _fit_new_network(self, X, y, sample_weight):
+        """The body of ``fit``, run on an estimator that holds no learned attribute."""
         rng = self._training_rng(epochs_done=0)
         X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
         tune = isinstance(self.threshold, str)
@@ -412,7 +436,6 @@ class TextCNNClassifier(KerasClassifier):
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
         if tune:
             self.threshold_ = self._tuned_thresholds(*validation)
-        return self
 
     def _tuned_thresholds(self, X, Y):
         """Per-label thresholds maximising F1 on the held-out part, guarded against overfitting.

@@ -615,3 +615,57 @@ def test_default_pipeline_beats_tfidf_linear_svc_on_reuters():
     }
     assert (scores["cnn"] >= scores["svm"]).all()
     assert (scores["cnn_at_least_one"] > scores["cnn"]).all()
+
+
+# ---------------------------------------------------------------- reliability (issue 14)
+
+
+def learned_attributes(model):
+    return {name for name in vars(model) if name.endswith("_")}
+
+
+@pytest.mark.parametrize(
+    "first_y, params, second_y, match",
+    [
+        (Y_MULTI, {"at_least_one_label": True}, Y_MULTI[:, 0], "at_least_one_label applies"),
+        (Y_MULTI, {"positive_weight": [1, 2, 3]}, np.arange(60) % 3, "positive_weight applies"),
+        (Y_MULTI[:, 0], {"threshold": [0.5, 0.5]}, Y_MULTI[:, 0], "one value per label"),
+    ],
+)
+def test_a_refit_that_fails_validation_leaves_the_fitted_model_as_it_was(
+    first_y, params, second_y, match
+):
+    model = fast(epochs=2).fit(X_MULTI, first_y)
+    learned = {name: getattr(model, name) for name in learned_attributes(model)}
+    proba = model.predict_proba(X_MULTI)
+    with pytest.raises(ValueError, match=match):
+        model.set_params(**params).fit(X_MULTI, second_y)
+    assert learned_attributes(model) == learned.keys()
+    assert all(getattr(model, name) is value for name, value in learned.items())
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+
+
+def test_a_first_fit_that_fails_leaves_the_estimator_unfitted():
+    model = fast(epochs=1, at_least_one_label=True)
+    with pytest.raises(ValueError, match="at_least_one_label applies"):
+        model.fit(X_MULTI, Y_MULTI[:, 0])
+    assert learned_attributes(model) == set()
+    with pytest.raises(NotFittedError):
+        model.predict(X_MULTI)
+
+
+def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
+    model = pipeline(vectors, early_stopping=True, threshold="auto", validation_fraction=0.25).fit(
+        *sentiment
+    )
+    classifier = model[-1]
+    assert {"best_epoch_", "embedding_coverage_"} <= learned_attributes(classifier)
+    model.set_params(
+        textcnnclassifier__early_stopping=False,
+        textcnnclassifier__threshold=0.5,
+        textcnnclassifier__embeddings=None,
+        textcnnclassifier__embedding_dim=8,
+    ).fit(*sentiment)
+    assert not {"best_epoch_", "embedding_coverage_"} & learned_attributes(classifier)
+    assert set(classifier.history_) == {"loss"}
+    np.testing.assert_array_equal(classifier.threshold_, [0.5])
