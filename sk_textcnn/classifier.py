@@ -392,7 +392,7 @@ class TextCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multi-label indicator matrix (dense or sparse).
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Non-negative, finite weight of each sample in the loss.
 
         Returns
         -------
@@ -402,8 +402,9 @@ class TextCNNClassifier(KerasClassifier):
         Raises
         ------
         ValueError
-            For invalid data or parameters. After any exception, a KeyboardInterrupt
-            included, a fitted estimator keeps its previous model and a new one stays unfitted.
+            For invalid data or parameters, and when training diverges (the loss or the
+            weights stop being finite). After any exception, a KeyboardInterrupt included, a
+            fitted estimator keeps its previous model and a new one stays unfitted.
         """
         # Trained aside and swapped in whole on success: an exception of any kind, a
         # KeyboardInterrupt included, leaves a fitted estimator as it was and a new one unfitted,
@@ -466,7 +467,9 @@ class TextCNNClassifier(KerasClassifier):
         X = self._check_ids(X, reset=True)
         check_consistent_length(X, y)
         Y = self._encode_target(y, classes)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
         if self.target_type_ != "multilabel-indicator":
             if self.class_weight is not None:
                 sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)

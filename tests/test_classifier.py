@@ -654,6 +654,32 @@ def test_a_first_fit_that_fails_leaves_the_estimator_unfitted():
         model.predict(X_MULTI)
 
 
+def test_an_interrupted_refit_keeps_the_previous_model(monkeypatch):
+    from sk_textcnn import _training
+
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    proba, history = model.predict_proba(X_MULTI), model.history_
+    epochs_checked = []
+
+    def interrupt_in_the_second_epoch(*args, **kwargs):
+        epochs_checked.append(kwargs["epoch"])
+        if len(epochs_checked) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "raise_if_diverged", interrupt_in_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        model.set_params(epochs=5).fit(X_MULTI, Y_MULTI)
+    assert epochs_checked == [1, 2]
+    assert model.history_ is history and len(history["loss"]) == 2
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+    # A new estimator interrupted in its first fit stays unfitted.
+    epochs_checked.clear()
+    fresh = fast(epochs=5)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X_MULTI, Y_MULTI)
+    assert learned_attributes(fresh) == set()
+
+
 def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
     model = pipeline(vectors, early_stopping=True, threshold="auto", validation_fraction=0.25).fit(
         *sentiment
@@ -669,3 +695,16 @@ def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
     assert not {"best_epoch_", "embedding_coverage_"} & learned_attributes(classifier)
     assert set(classifier.history_) == {"loss"}
     np.testing.assert_array_equal(classifier.threshold_, [0.5])
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.r_[-1.0, np.ones(59)], "Negative values in data passed to `sample_weight`"),
+        (np.r_[np.nan, np.ones(59)], "sample_weight contains NaN"),
+        (np.r_[np.inf, np.ones(59)], "sample_weight contains infinity"),
+    ],
+)
+def test_non_finite_or_negative_sample_weights_are_refused(sample_weight, match):
+    with pytest.raises(ValueError, match=match):
+        fast(epochs=1).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
