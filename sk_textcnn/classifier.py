@@ -38,6 +38,8 @@ _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
 # see TextCNNClassifier._tuned_thresholds for the measurement behind both.
 _THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
 _MIN_TUNING_POSITIVES = 5
+# Ids index the embedding as int32, and the table needs one row past the largest.
+_MAX_ID = np.iinfo(np.int32).max - 1
 
 
 def _holds_text(X):
@@ -145,8 +147,9 @@ class TextCNNClassifier(KerasClassifier):
     n_features_in_ : int
         Number of columns of X seen in ``fit``.
     n_ids_ : int
-        Rows of the embedding table: one more than the largest id seen in ``fit``. Larger ids
-        at prediction time are read as out-of-vocabulary.
+        Rows of the embedding table: one more than the largest id seen in ``fit``, which must
+        be below ``2**31 - 1``. Larger ids at prediction time, of any size, are read as
+        out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
         Decision thresholds ``predict`` applies (binary and multi-label targets), tuned when
         ``threshold="auto"``.
@@ -290,7 +293,10 @@ class TextCNNClassifier(KerasClassifier):
         return self.initialized_
 
     def _check_ids(self, X, *, reset):
-        """Validate X as a 2-D matrix of non-negative integer token ids, as int32."""
+        """Validate X as a 2-D matrix of non-negative integer token ids, as int32.
+
+        With ``reset=False`` (after ``fit``), ids the network never saw become OOV_ID.
+        """
         if _holds_text(X):
             raise TypeError(
                 f"{type(self).__name__} expects integer token ids, got raw text. Put a "
@@ -308,6 +314,16 @@ class TextCNNClassifier(KerasClassifier):
             if np.any(offending):
                 row, column = np.argwhere(offending)[0]
                 raise ValueError(f"{problem}; X[{row}, {column}] = {X[row, column].item()!r}.")
+        if not reset:
+            # Before the cast to int32, which would wrap larger ids onto known ones.
+            return np.where(X >= self.n_ids_, OOV_ID, X).astype(np.int32)
+        if X.size and X.max() > _MAX_ID:
+            row, column = np.unravel_index(X.argmax(), X.shape)
+            raise ValueError(
+                f"Token ids must be at most {_MAX_ID}, as the embedding has one row per id up "
+                f"to the largest; X[{row}, {column}] = {X[row, column].item()!r}. Number the "
+                "vocabulary from 2 up, as SequenceVectorizer does."
+            )
         return X.astype(np.int32)
 
     def _encode_target(self, y, classes=None):
@@ -644,10 +660,7 @@ class TextCNNClassifier(KerasClassifier):
     def _network_outputs(self, X):
         """The network's outputs for a raw X: validated, unknown ids read as OOV."""
         check_is_fitted(self)
-        X = self._check_ids(X, reset=False)
-        # Ids the network never saw are out-of-vocabulary tokens.
-        X[X >= self.n_ids_] = OOV_ID
-        return self._outputs_of_ids(X)
+        return self._outputs_of_ids(self._check_ids(X, reset=False))
 
     def _outputs_of_ids(self, X):
         """The network's outputs for valid ids."""
@@ -729,7 +742,6 @@ class TextCNNClassifier(KerasClassifier):
             check_consistent_length(X, y)
             Y = self._encode_known_target(y)
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
-            X[X >= self.n_ids_] = OOV_ID
         self._train(X, Y, sample_weight, 1, rng)
         return self
 

@@ -708,3 +708,24 @@ def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
 def test_non_finite_or_negative_sample_weights_are_refused(sample_weight, match):
     with pytest.raises(ValueError, match=match):
         fast(epochs=1).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
+
+
+def test_ids_past_int32_are_read_as_oov_at_predict_and_refused_in_fit(multilabel_model):
+    X = X_MULTI[:4].astype(np.int64)
+    wrapped = X.copy()
+    wrapped[:, 0] = 2**32 + 5  # wraps onto id 5 when cast to int32
+    as_oov = X.copy()
+    as_oov[:, 0] = 1
+    np.testing.assert_array_equal(
+        multilabel_model.predict_proba(wrapped), multilabel_model.predict_proba(as_oov)
+    )
+    huge = X_MULTI.astype(np.int64)
+    huge[8, 3] = 2**31 + 5
+    with pytest.raises(ValueError, match=r"Token ids must be at most 2147483646.*X\[8, 3\]"):
+        fast(epochs=1).fit(huge, Y_MULTI)
+
+
+def test_ids_past_int32_from_a_vectorizer_vocabulary_are_refused():
+    vectorizer = SequenceVectorizer(vocabulary={"alpha": 2, "beta": 2**31 + 5}, dtype=np.int64)
+    with pytest.raises(ValueError, match="Token ids must be at most"):
+        make_pipeline(vectorizer, fast(epochs=1)).fit(["alpha beta", "alpha", "beta"], [0, 1, 0])
