@@ -1,7 +1,10 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import os
+import tempfile
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -776,13 +779,25 @@ class TextCNNClassifier(KerasClassifier):
         Parameters
         ----------
         path : str or path-like
-            Destination ending in ``.keras``; load it with ``keras.saving.load_model``.
+            Destination ending in ``.keras``; load it with ``keras.saving.load_model``. The
+            legacy ``.h5`` format is refused: it cannot store the network's padding mask, so
+            Keras could not load such a file back.
         """
         check_is_fitted(self)
-        with warnings.catch_warnings():
-            # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
-            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
-            self.model_.save(path)
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(
+                f"export_network writes the native Keras format, so path must end in '.keras'; "
+                f"got {str(path)!r}."
+            )
+        # Written beside the destination and renamed, so a failure leaves no partial file.
+        with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+            temporary = Path(folder) / path.name
+            with warnings.catch_warnings():
+                # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
+                warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+                self.model_.save(temporary)
+            os.replace(temporary, path)
 
     def __getstate__(self):
         state = self.__dict__.copy()

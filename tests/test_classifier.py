@@ -729,3 +729,15 @@ def test_ids_past_int32_from_a_vectorizer_vocabulary_are_refused():
     vectorizer = SequenceVectorizer(vocabulary={"alpha": 2, "beta": 2**31 + 5}, dtype=np.int64)
     with pytest.raises(ValueError, match="Token ids must be at most"):
         make_pipeline(vectorizer, fast(epochs=1)).fit(["alpha beta", "alpha", "beta"], [0, 1, 0])
+
+
+def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(multilabel_model, tmp_path):
+    with pytest.raises(ValueError, match="path must end in '.keras'"):
+        multilabel_model.export_network(tmp_path / "network.h5")
+    path = tmp_path / "network.keras"
+    multilabel_model.export_network(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["network.keras"]
+    served = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        served.predict_on_batch(X_MULTI), multilabel_model.predict_proba(X_MULTI), atol=1e-6
+    )
