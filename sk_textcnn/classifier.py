@@ -565,7 +565,8 @@ class TextCNNClassifier(KerasClassifier):
             optimizer=keras.optimizers.get(
                 {
                     "class_name": self.optimizer,
-                    "config": {"learning_rate": self.learning_rate, **averaging},
+                    # Keras takes only a Python float, not an int or a NumPy scalar.
+                    "config": {"learning_rate": float(self.learning_rate), **averaging},
                 }
             ),
             loss=loss,

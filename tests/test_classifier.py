@@ -731,6 +731,27 @@ def test_ids_past_int32_from_a_vectorizer_vocabulary_are_refused():
         make_pipeline(vectorizer, fast(epochs=1)).fit(["alpha beta", "alpha", "beta"], [0, 1, 0])
 
 
+@pytest.mark.parametrize(
+    "learning_rate", [1, np.float32(0.25), np.int64(1), np.float64(0.5)], ids=repr
+)
+def test_learning_rate_of_any_real_type_trains_as_its_float(learning_rate):
+    # SGD, since Adam at a learning rate of 1 may diverge on this toy problem.
+    params = dict(epochs=2, optimizer="sgd")
+    model = fast(learning_rate=learning_rate, **params).fit(X_MULTI, Y_MULTI)
+    reference = fast(learning_rate=float(learning_rate), **params).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), reference.predict_proba(X_MULTI))
+
+
+def test_grid_search_over_learning_rates_of_numpy_and_int_types():
+    search = GridSearchCV(
+        fast(epochs=2, optimizer="sgd"),
+        {"learning_rate": [1, np.float32(0.1), np.int64(1)]},
+        cv=2,
+        error_score="raise",
+    ).fit(X_MULTI, Y_MULTI[:, 0])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
 def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(multilabel_model, tmp_path):
     with pytest.raises(ValueError, match="path must end in '.keras'"):
         multilabel_model.export_network(tmp_path / "network.h5")
