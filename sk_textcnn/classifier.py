@@ -55,6 +55,24 @@ def _holds_text(X):
     return isinstance(first, (str, bytes))
 
 
+def _check_label_types(y):
+    """Refuse labels mixing strings with other values: they cannot be sorted into classes."""
+    if sp.issparse(y) or np.asarray(y).dtype.kind != "O":
+        return
+    first_of_kind = {}
+    for label in np.asarray(y).ravel():
+        kind = next((text for text in (str, bytes) if isinstance(label, text)), object)
+        first_of_kind.setdefault(kind, label)
+    if len(first_of_kind) > 1:
+        examples = " and ".join(
+            f"{label!r} ({type(label).__name__})" for label in first_of_kind.values()
+        )
+        raise TypeError(
+            f"y mixes labels of different types, e.g. {examples}; give every label the same "
+            "type, e.g. y.astype(str)."
+        )
+
+
 class TextCNNClassifier(KerasClassifier):
     """Kim (2014) convolutional network over token ids, as a scikit-learn classifier.
 
@@ -331,6 +349,7 @@ class TextCNNClassifier(KerasClassifier):
 
     def _encode_target(self, y, classes=None):
         """Learn the label encoding from y (or ``classes``) and return the training target."""
+        _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
         if self.target_type_ == "multilabel-indicator":

@@ -752,6 +752,12 @@ def test_grid_search_over_learning_rates_of_numpy_and_int_types():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
+def test_labels_mixing_strings_and_ints_are_refused_by_name():
+    y = np.array(["spam", 1] * 30, dtype=object)
+    with pytest.raises(TypeError, match=r"y mixes labels of different types, e.g. 'spam' \(str\)"):
+        fast(epochs=1).fit(X_MULTI, y)
+
+
 def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(multilabel_model, tmp_path):
     with pytest.raises(ValueError, match="path must end in '.keras'"):
         multilabel_model.export_network(tmp_path / "network.h5")
