@@ -207,6 +207,13 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
                     f"predict_proba of estimator {name!r} gave shape {proba.shape}; expected "
                     f"{average.shape}, one column per label of y."
                 )
+            if not np.isfinite(proba).all():
+                row, column = np.argwhere(~np.isfinite(proba))[0]
+                raise ValueError(
+                    f"predict_proba of estimator {name!r} is not finite: sample {row}, label "
+                    f"{column} has {proba[row, column]}. Refit that estimator so that it gives "
+                    "probabilities."
+                )
             average += weight * proba
         return average
 
