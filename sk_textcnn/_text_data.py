@@ -56,29 +56,30 @@ def _format_of(source, format):
     return found
 
 
-def _open_text(source):
-    """A text stream of ``source`` (a path, gzipped or not, or ``-`` for stdin) in UTF-8."""
+def _open_binary(source):
+    """A binary stream of ``source``: a path, gzipped or not, or ``-`` for stdin."""
     if source == STDIN:
-        if hasattr(sys.stdin, "reconfigure"):
-            sys.stdin.reconfigure(encoding="utf-8")
-        # Standard input stays open for the caller.
-        return nullcontext(sys.stdin)
+        # Standard input stays open for the caller; a text stand-in (tests) is read as it is.
+        return nullcontext(getattr(sys.stdin, "buffer", sys.stdin))
     path = Path(source)
     if not path.exists():
         raise DataError(f"{source}: no such file or folder.")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
 def _numbered_lines(stream, name):
-    """``(line_number, line)`` pairs, with undecodable bytes reported at their line."""
-    number = 0
+    """``(line_number, text)`` pairs, decoded line by line so a bad byte is found at its line."""
     try:
-        for number, line in enumerate(stream, start=1):  # noqa: B007 (used after the loop)
+        for number, line in enumerate(stream, start=1):
+            if isinstance(line, bytes):
+                try:
+                    # utf-8-sig on the first line drops the byte-order mark spreadsheets write.
+                    line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as error:
+                    raise DataError(
+                        f"{name} line {number}: not UTF-8 text ({error.reason})."
+                    ) from None
             yield number, line
-    except UnicodeDecodeError as error:
-        raise DataError(f"{name} line {number + 1}: not UTF-8 text ({error.reason}).") from None
     except (OSError, EOFError) as error:  # a corrupt gzip stream
         raise DataError(f"{name}: cannot be read ({error}).") from None
 
@@ -119,8 +120,8 @@ def _label_field(available, label_column, where):
     )
 
 
-def _json_documents(stream, name, text_column, label_column, label_sep, with_labels):
-    for number, line in _numbered_lines(stream, name):
+def _json_documents(lines, name, text_column, label_column, label_sep, with_labels):
+    for number, line in lines:
         if not line.strip():
             continue
         where = f"{name} line {number}"
@@ -145,10 +146,10 @@ def _json_documents(stream, name, text_column, label_column, label_sep, with_lab
         yield text, labels
 
 
-def _table_documents(stream, name, delimiter, text_column, label_column, label_sep, with_labels):
+def _table_documents(lines, name, delimiter, text_column, label_column, label_sep, with_labels):
     # Documents can be longer than csv's default limit of 128 KiB per field.
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(stream, delimiter=delimiter)
+    reader = csv.reader((line for _, line in lines), delimiter=delimiter)
     try:
         header = next(reader, None)
         if header is None:
@@ -176,18 +177,14 @@ def _table_documents(stream, name, delimiter, text_column, label_column, label_s
             yield row[text_at], labels
     except csv.Error as error:
         raise DataError(f"{name} line {reader.line_num}: {error}.") from None
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{name} line {reader.line_num + 1}: not UTF-8 text ({error.reason})."
-        ) from None
 
 
-def _plain_documents(stream, name, with_labels):
+def _plain_documents(lines, name, with_labels):
     if with_labels:
         raise DataError(
             f"{name}: plain text carries no labels; use JSON lines, CSV, TSV or a folder per label."
         )
-    for _, line in _numbered_lines(stream, name):
+    for _, line in lines:
         yield line.rstrip("\r\n"), None
 
 
@@ -239,16 +236,17 @@ def iter_documents(
         yield from _folder_documents(source, with_labels)
         return
     format = _format_of(source, format)
-    with _open_text(source) as stream:
+    with _open_binary(source) as stream:
+        lines = _numbered_lines(stream, name)
         if format == "jsonl":
             yield from _json_documents(
-                stream, name, text_column, label_column, label_sep, with_labels
+                lines, name, text_column, label_column, label_sep, with_labels
             )
         elif format == "txt":
-            yield from _plain_documents(stream, name, with_labels)
+            yield from _plain_documents(lines, name, with_labels)
         else:
             yield from _table_documents(
-                stream,
+                lines,
                 name,
                 "," if format == "csv" else "\t",
                 text_column,

@@ -110,12 +110,17 @@ def _apply_settings(model, classifier, settings):
 # ---------------------------------------------------------------------------- files
 
 
+def _check_folder_of(path):
+    """Refuse an output path whose folder is missing, before any work is done."""
+    if path is not None and not Path(path).parent.is_dir():
+        raise CommandError(f"{path}: folder {Path(path).parent} does not exist.")
+
+
 @contextmanager
 def _atomic_file(path, mode="w"):
     """An open temporary file beside ``path``, renamed to ``path`` only once fully written."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise CommandError(f"{path}: folder {path.parent} does not exist.")
+    _check_folder_of(path)
     handle = tempfile.NamedTemporaryFile(
         mode,
         dir=path.parent,
@@ -195,6 +200,7 @@ def _build_model(recommended, seed):
 
 
 def _train(args):
+    _check_folder_of(args.model)
     model, classifier = _build_model(args.recommended, args.seed)
     _apply_settings(model, classifier, args.set)
     if "verbose" not in dict(args.set):
@@ -343,6 +349,7 @@ def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved):
 
 def _evaluate(args):
     saved = _load_model(args.model)
+    _check_folder_of(args.json)
     if args.plots is not None:
         _pyplot()  # fail before predicting when matplotlib is missing
     texts, label_lists = read_labelled(args.data, **_reader_options(args))
@@ -475,6 +482,13 @@ def _explain(args):
 # ---------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, reporting a usage error in one line like every other error of the command."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _add_reader_options(parser, *, labels):
     parser.add_argument(
         "--format",
@@ -499,7 +513,7 @@ def build_parser():
         'JSON lines ({"text": ..., "labels": [...]} or "label": ...), CSV/TSV with a header, '
         "or a folder with one sub-folder of documents per label"
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Train, evaluate and apply convolutional text classifiers.",
         epilog=f"'{PROG} COMMAND --help' describes each command.",
