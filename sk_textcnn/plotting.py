@@ -273,8 +273,8 @@ class LabelF1Display:
     >>> display = LabelF1Display.from_predictions(
     ...     ["a", "a", "a", "b", "c"], ["a", "a", "b", "b", "a"]
     ... )
-    >>> [bar.get_height() for bar in display.bars_]
-    [0.6666666666666666, 0.6666666666666666, 0.0]
+    >>> [round(float(bar.get_height()), 3) for bar in display.bars_]
+    [0.667, 0.667, 0.0]
     >>> [tick.get_text() for tick in display.ax_.get_xticklabels()]
     ['a', 'b', 'c']
     """
