@@ -24,7 +24,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier, make_multilabel_ensemble
@@ -308,7 +308,11 @@ def _pyplot():
     return plt
 
 
-def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved):
+def _model_name(model):
+    return type(model[-1] if isinstance(model, Pipeline) else model).__name__
+
+
+def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved, data):
     """history.png, label_f1.png and, for binary and multi-label models, thresholds.png."""
     from sk_textcnn.plotting import HistoryDisplay, LabelF1Display, ThresholdDisplay
 
@@ -327,7 +331,13 @@ def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved):
     save(figure, "history.png")
 
     figure, ax = plt.subplots(figsize=(max(6.4, 1.5 + 0.13 * len(all_labels)), 4.2))
-    LabelF1Display.from_predictions(y_true, y_pred, label_names=all_labels, ax=ax)
+    LabelF1Display.from_predictions(
+        y_true,
+        y_pred,
+        label_names=all_labels,
+        ax=ax,
+        name=f"{_model_name(model)} on {Path(data).name} ({len(texts)} documents)",
+    )
     save(figure, "label_f1.png")
 
     if saved["multilabel"]:
@@ -394,7 +404,7 @@ def _evaluate(args):
             json.dump(report, handle, indent=2)
             handle.write("\n")
     if args.plots is not None:
-        _write_plots(args.plots, model, texts, y_true, y_pred, all_labels, saved)
+        _write_plots(args.plots, model, texts, y_true, y_pred, all_labels, saved, args.data)
     return 0
 
 
@@ -497,11 +507,15 @@ def _add_reader_options(parser, *, labels):
         ".gz), JSON lines on stdin",
     )
     parser.add_argument(
-        "--text-column", default="text", help="JSON field or CSV/TSV column of the text (text)"
+        "--text-column",
+        default="text",
+        metavar="NAME",
+        help="JSON field or CSV/TSV column of the text (text)",
     )
     if labels:
         parser.add_argument(
             "--label-column",
+            metavar="NAME",
             help="JSON field or CSV/TSV column of the labels (default: labels, else label)",
         )
         parser.add_argument("--label-sep", help="separator of several labels in one cell, e.g. '|'")
@@ -526,7 +540,10 @@ def build_parser():
         help="fit a model on labelled documents and save it",
         description="Fit SequenceVectorizer -> TextCNNClassifier (or, with --recommended, "
         "make_multilabel_ensemble()) and save it with joblib. Multi-label is detected from the "
-        "data: any document with other than one label.",
+        "data: any document with other than one label. A model file is a pickle: load only "
+        "files you trust.",
+        epilog=f"example: {PROG} train train.jsonl --model model.joblib --set epochs=5 "
+        "--set filter_sizes=3,4,5",
     )
     train.add_argument("data", metavar="DATA", help=data_help)
     train.add_argument("--model", required=True, metavar="OUT", help="file to save the model to")
@@ -542,10 +559,11 @@ def build_parser():
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a TextCNNClassifier parameter, e.g. epochs=5 or filter_sizes=3,4,5 (repeatable; "
-        "step__name for other steps)",
+        help="a TextCNNClassifier parameter, e.g. epochs=5 or filter_sizes=3,4,5 (repeatable); "
+        "other names go to the whole model, e.g. sequencevectorizer__min_df=2, or cv=3 with "
+        "--recommended",
     )
-    train.add_argument("--seed", type=int, help="random_state of the model")
+    train.add_argument("--seed", type=int, metavar="INT", help="random_state of the model")
     train.add_argument("--quiet", action="store_true", help="print nothing while training")
     _add_reader_options(train, labels=True)
     train.set_defaults(run=_train)
@@ -598,7 +616,9 @@ def build_parser():
         metavar="NAME",
         help="explain this label (repeatable; default: the predicted labels)",
     )
-    explain.add_argument("--top-k", type=int, default=10, help="words shown per label (10)")
+    explain.add_argument(
+        "--top-k", type=int, default=10, metavar="K", help="words shown per label (10)"
+    )
     explain.set_defaults(run=_explain)
     return parser
 

@@ -628,7 +628,7 @@ class ThresholdDisplay:
                 [], [], "o", color="white", markeredgecolor="black", label="model's threshold"
             )
             handles.append(legend_mark)
-        ax.legend(handles=handles, loc="best", fontsize="small")
+        ax.legend(handles=handles, loc="lower center", ncol=2, fontsize="small")
         ax.set_title(name or self.estimator_name or "")
         self.ax_ = ax
         self.figure_ = ax.figure
