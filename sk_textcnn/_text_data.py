@@ -128,9 +128,11 @@ def _json_documents(lines, name, text_column, label_column, label_sep, with_labe
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
+            hint = "."
+            if number == 1 and not line.lstrip().startswith("{"):
+                hint = "; for one plain document per line pass --format txt."
             raise DataError(
-                f"{where}: not valid JSON ({error.msg}, column {error.colno})"
-                + ("; for one plain document per line pass --format txt." if number == 1 else ".")
+                f"{where}: not valid JSON ({error.msg}, column {error.pos + 1}){hint}"
             ) from None
         if not isinstance(record, dict):
             raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}.")

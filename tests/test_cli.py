@@ -3,6 +3,7 @@
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import types
@@ -163,12 +164,16 @@ def test_set_reaches_nested_steps(folder, sentiment_data, capsys):
     assert pipeline[0].transform(["a great good film"]).shape == (1, 3)
 
 
-def test_recommended_trains_the_ensemble_with_top_level_settings(folder, topics_data, capsys):
+@pytest.fixture(scope="module")
+def ensemble_model(folder, topics_data):
     path = folder / "ensemble.joblib"
     args = ["train", topics_data, "--model", path, "--recommended", "--quiet", *QUICK]
-    status, _, _ = run([*args, "--set", "cv=2", "--set", "min_positives=1"], capsys)
-    assert status == 0
-    saved = joblib.load(path)
+    assert main([str(arg) for arg in [*args, "--set", "cv=2", "--set", "min_positives=1"]]) == 0
+    return path
+
+
+def test_recommended_trains_the_ensemble_with_top_level_settings(ensemble_model):
+    saved = joblib.load(ensemble_model)
     model = saved["model"]
     assert type(model).__name__ == "MultiLabelThresholdClassifier"
     assert model.cv == 2
@@ -321,6 +326,31 @@ def test_evaluate_plots_writes_three_pngs(topics_model, topics_data, folder, cap
     assert sorted(p.name for p in plots.iterdir()) == sorted(cli.PLOT_FILES)
     for png in plots.iterdir():
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_plots_of_the_ensemble(ensemble_model, topics_data, folder, capsys):
+    pytest.importorskip("matplotlib")
+    plots = folder / "ensemble_plots"
+    status, _, _ = run(["evaluate", ensemble_model, topics_data, "--plots", plots], capsys)
+    assert status == 0
+    assert sorted(p.name for p in plots.iterdir()) == sorted(cli.PLOT_FILES)
+
+
+def test_evaluate_plots_of_a_multiclass_model_leave_out_thresholds(folder, capsys):
+    pytest.importorskip("matplotlib")
+    classes = ["pos", "neg", "neutral"]
+    data = write_jsonl(
+        folder / "three.jsonl",
+        [{"text": text, "label": classes[i % 3]} for i, text in enumerate(TEXTS)],
+    )
+    model = folder / "three.joblib"
+    assert run(["train", data, "--model", model, "--quiet", *QUICK], capsys)[0] == 0
+    plots = folder / "three_plots"
+    status, out, err = run(["evaluate", model, data, "--plots", plots], capsys)
+    assert status == 0
+    assert "accuracy" in out
+    assert sorted(p.name for p in plots.iterdir()) == ["history.png", "label_f1.png"]
+    assert "thresholds.png is drawn for binary and multi-label models only" in err
 
 
 def test_evaluate_plots_without_matplotlib_says_how_to_get_it(
@@ -486,12 +516,18 @@ def test_every_command_has_help(command, capsys):
     assert f"usage: sk-textcnn {command}" in capsys.readouterr().out
 
 
-def test_python_dash_m_runs_the_command():
+def test_python_dash_m_reports_bad_input_in_one_line(tmp_path):
+    # A fresh process: TensorFlow's import must add nothing to the one line on stderr. The
+    # variable this process's quiet import set would tell the child that its user chose the logs.
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
-        [sys.executable, "-m", "sk_textcnn", "predict", "--help"],
+        [sys.executable, "-m", "sk_textcnn", "predict", str(tmp_path / "missing.joblib"), "-"],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
-    assert result.returncode == 0
-    assert "--proba" in result.stdout
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sk-textcnn: error: {tmp_path / 'missing.joblib'}: no such model file."
+    ]
