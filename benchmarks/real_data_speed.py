@@ -53,9 +53,9 @@ def cut_predict(model, X, lengths, batch_size):
 
 def bucketed_positions(lengths, batch_size, rng):
     """Positions (batch size x width) one shipped epoch computes, for the same batch rule."""
-    from sk_textcnn.classifier import _length_sorted_batches
+    from sk_textcnn._batching import length_sorted_batches
 
-    batches = _length_sorted_batches(lengths, batch_size, rng)
+    batches = length_sorted_batches(lengths, batch_size, rng)
     return sum(len(b) * max(int(lengths[b].max()), 1) for b in batches)
 
 

@@ -7,15 +7,14 @@ import_tensorflow_quietly()
 from sk_textcnn._version import __version__  # noqa: E402
 from sk_textcnn.classifier import TextCNNClassifier  # noqa: E402
 from sk_textcnn.datasets import load_reuters  # noqa: E402
-from sk_textcnn.ensemble import make_multilabel_ensemble  # noqa: E402
+from sk_textcnn.ensemble import MultiLabelVotingClassifier, make_multilabel_ensemble  # noqa: E402
+from sk_textcnn.model_selection import multilabel_train_test_split_indices  # noqa: E402
 from sk_textcnn.thresholds import (  # noqa: E402
     MultiLabelThresholdClassifier,
     label_decisions,
-    multilabel_train_test_split_indices,
     tune_thresholds,
 )
 from sk_textcnn.vectorizer import SequenceVectorizer  # noqa: E402
-from sk_textcnn.voting import MultiLabelVotingClassifier  # noqa: E402
 from sk_textcnn.word_vectors import WordVectors, load_word_vectors, save_word_vectors  # noqa: E402
 
 __all__ = [

@@ -1,64 +1,43 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import keras
 import numpy as np
 import scipy.sparse as sp
 from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import f1_score
-from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
-from sk_textcnn.thresholds import (
-    label_decisions,
-    multilabel_train_test_split_indices,
-    tune_thresholds,
+from sk_textcnn._batching import predict_in_batches
+from sk_textcnn._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
 )
+from sk_textcnn._multilabel import predicted_indicator, set_multilabel_tags
+from sk_textcnn._random import check_random_state
+from sk_textcnn._training import EpochLoop, averaging_momentum
+from sk_textcnn.model_selection import multilabel_train_test_split_indices
+from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
+from sk_textcnn.thresholds import tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
-# Documents per forward pass at prediction time: large enough to keep the convolutions busy,
-# small enough that memory stays bounded on millions of documents.
-_PREDICT_BATCH_SIZE = 128
-# Training batches are drawn from pools of this many batches sorted by length, so a batch
-# holds documents of similar length (little padding) while the batch order stays random.
-_LENGTH_POOL_BATCHES = 50
 # threshold="auto" searches this grid and leaves labels with fewer held-out positives at 0.5;
 # see TextCNNClassifier._tuned_thresholds for the measurement behind both.
 _THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
 _MIN_TUNING_POSITIVES = 5
-_XLA_WIDTH_STEP = 32
-
-
-def _left_aligned(X):
-    """Move every row's non-padding ids to its start, keeping their order.
-
-    Returns the aligned ids and each row's number of real tokens. Rows padded at the front
-    (``padding="pre"``) and rows padded at the back become the same, so both can be cut to the
-    longest document of a batch.
-    """
-    real = X != PAD_ID
-    lengths = real.sum(axis=1)
-    positions = np.arange(X.shape[1])
-    if np.array_equal(real, positions < lengths[:, None]):
-        return X, lengths
-    aligned = np.zeros_like(X)
-    aligned[positions < lengths[:, None]] = X[real]
-    return aligned, lengths
 
 
 def _holds_text(X):
@@ -69,18 +48,6 @@ def _holds_text(X):
     if getattr(first, "dtype", np.dtype(int)).kind in "OSU" and getattr(first, "size", 0):
         first = np.asarray(first).flat[0]
     return isinstance(first, (str, bytes))
-
-
-def _length_sorted_batches(lengths, batch_size, rng):
-    """Indices of training batches: random, but each batch of documents of similar length."""
-    order = rng.permutation(len(lengths))
-    pool = batch_size * _LENGTH_POOL_BATCHES
-    batches = []
-    for start in range(0, len(order), pool):
-        chunk = order[start : start + pool]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 class TextCNNClassifier(KerasClassifier):
@@ -306,7 +273,7 @@ class TextCNNClassifier(KerasClassifier):
         # ClassifierMixin stands right of BaseEstimator in scikeras' bases (a subclass cannot
         # reorder them), so its tags are never reached through super(): set them here.
         tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags(multi_label=True)
+        set_multilabel_tags(tags, indicator_only=False)
         tags.target_tags.required = True
         # Token ids: the common checks then generate non-negative integer features.
         tags.input_tags.categorical = True
@@ -467,12 +434,8 @@ class TextCNNClassifier(KerasClassifier):
 
     def _training_rng(self, *, epochs_done):
         """Source of weight seeds and batch order, never NumPy's global generator."""
-        if self.random_state is None:
-            return np.random.RandomState()
-        if isinstance(self.random_state, np.random.RandomState):
-            return self.random_state
         # Seeded by epoch too, so each partial_fit call gets its own reproducible order.
-        return np.random.RandomState([self.random_state, epochs_done])
+        return check_random_state(self.random_state, epochs_done)
 
     def _initialize(self, X, y, sample_weight, rng, classes=None):
         """Validate the data, learn the target encoding and build a fresh, compiled network."""
@@ -502,7 +465,9 @@ class TextCNNClassifier(KerasClassifier):
             )
         self.threshold_ = self._check_threshold()
         self.positive_weight_ = self._check_positive_weight(Y)
-        self.ema_momentum_ = self._averaging_momentum(len(X))
+        self.ema_momentum_ = averaging_momentum(
+            self.ema_momentum, epochs=self.epochs, n_samples=len(X), batch_size=self.batch_size
+        )
         self.n_ids_ = max(int(X.max(initial=0)) + 1, OOV_ID + 1)
         embeddings = self._initial_embeddings(X, rng)
         self.model_ = build_text_cnn(
@@ -561,18 +526,6 @@ class TextCNNClassifier(KerasClassifier):
             loss=loss,
             jit_compile=self.jit_compile,
         )
-
-    def _averaging_momentum(self, n_samples):
-        """``ema_momentum``, capped so that the average spans at most a tenth of the steps.
-
-        Keras starts the average at the first step's weights and weighs step ``t`` back by
-        ``momentum ** t``: at 0.99 a fit of 20 steps would end with weights 80% from that
-        first step, barely trained.
-        """
-        if self.ema_momentum is None:
-            return None
-        steps = self.epochs * -(-n_samples // self.batch_size)
-        return min(self.ema_momentum, max(0.0, 1 - 10 / steps))
 
     def _check_positive_weight(self, Y):
         """Per-label weights of the positive term of the binary cross-entropy, or None."""
@@ -639,72 +592,26 @@ class TextCNNClassifier(KerasClassifier):
         return table
 
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
-        X, lengths = _left_aligned(X)
-        best_loss, best_weights, waited = np.inf, None, 0
-        for epoch in range(epochs):
-            total = 0.0
-            for batch in _length_sorted_batches(lengths, self.batch_size, rng):
-                width = self._batch_width(lengths[batch].max(), X.shape[1])
-                loss = self.model_.train_on_batch(
-                    X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
-                )
-                total += float(loss) * len(batch)
-            self.history_["loss"].append(total / len(X))
-            if validation is not None:
-                # Judged and kept as averaged weights; the next epoch trains on from the raw ones.
-                with self._averaged_weights():
-                    self._record_validation(*validation)
-                    if self.history_["val_loss"][-1] < best_loss:
-                        best_loss, best_weights, waited = (
-                            self.history_["val_loss"][-1],
-                            self.model_.get_weights(),
-                            0,
-                        )
-                    else:
-                        waited += 1
-            if self.verbose:
-                scores = ", ".join(f"{k}: {v[-1]:.4f}" for k, v in self.history_.items())
-                print(f"epoch {epoch + 1}/{epochs} - {scores}")
-            if self.early_stopping and waited >= self.n_iter_no_change:
-                break
-        if self.early_stopping and best_weights is not None:
-            self.model_.set_weights(best_weights)
-            self.best_epoch_ = int(np.argmin(self.history_["val_loss"])) + 1
-        else:
-            self._use_averaged_weights()
-
-    def _use_averaged_weights(self):
-        """With ``ema_momentum``, overwrite the network's weights with their moving average."""
-        if self.ema_momentum_ is not None:
-            self.model_.optimizer.finalize_variable_values(self.model_.trainable_variables)
-
-    @contextmanager
-    def _averaged_weights(self):
-        """The averaged weights in the network inside the block, the raw ones again after."""
-        if self.ema_momentum_ is None:
-            yield
-            return
-        raw_weights = self.model_.get_weights()
-        self._use_averaged_weights()
-        try:
-            yield
-        finally:
-            self.model_.set_weights(raw_weights)
-
-    def _record_validation(self, X, Y):
-        """Append the validation loss and F1 scores of this epoch to ``history_``."""
-        outputs = self._outputs_of_ids(X)
-        loss = self.model_.compute_loss(y=Y, y_pred=outputs)
-        if self.target_type_ == "multiclass":
-            truth, decisions = Y, outputs.argmax(axis=1)
-        else:
-            truth, decisions = Y, (outputs >= 0.5).astype(int)
-        for key, value in (
-            ("val_loss", float(keras.ops.convert_to_numpy(loss))),
-            ("val_micro_f1", f1_score(truth, decisions, average="micro", zero_division=0)),
-            ("val_macro_f1", f1_score(truth, decisions, average="macro", zero_division=0)),
-        ):
-            self.history_.setdefault(key, []).append(value)
+        loop = EpochLoop(
+            self.model_,
+            self.history_,
+            batch_size=self.batch_size,
+            averaging=self.ema_momentum_ is not None,
+            multiclass=self.target_type_ == "multiclass",
+            jit_compile=self.jit_compile,
+            verbose=self.verbose,
+        )
+        best_epoch = loop.run(
+            X,
+            Y,
+            sample_weight,
+            epochs=epochs,
+            rng=rng,
+            validation=validation,
+            patience=self.n_iter_no_change if self.early_stopping else None,
+        )
+        if best_epoch is not None:
+            self.best_epoch_ = best_epoch
 
     # ------------------------------------------------------------------ prediction
 
@@ -716,27 +623,9 @@ class TextCNNClassifier(KerasClassifier):
         X[X >= self.n_ids_] = OOV_ID
         return self._outputs_of_ids(X)
 
-    def _batch_width(self, longest, available):
-        """Columns a batch is cut to: its longest document, rounded up under XLA.
-
-        XLA compiles the network once per input shape, so with ``jit_compile`` widths are
-        rounded up to a multiple of ``_XLA_WIDTH_STEP`` to bound the number of compilations.
-        """
-        width = max(int(longest), 1)
-        if self.jit_compile:
-            width = -(-width // _XLA_WIDTH_STEP) * _XLA_WIDTH_STEP
-        return min(width, available)
-
     def _outputs_of_ids(self, X):
-        """The network's outputs for valid ids, computed in length-sorted batches."""
-        X, lengths = _left_aligned(X)
-        order = np.argsort(lengths, kind="stable")
-        outputs = np.empty((len(X), self.model_.output_shape[-1]), dtype=np.float32)
-        for start in range(0, len(order), _PREDICT_BATCH_SIZE):
-            batch = order[start : start + _PREDICT_BATCH_SIZE]
-            width = self._batch_width(lengths[batch[-1]], X.shape[1])
-            outputs[batch] = self.model_.predict_on_batch(X[batch, :width])
-        return outputs
+        """The network's outputs for valid ids."""
+        return predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -776,8 +665,12 @@ class TextCNNClassifier(KerasClassifier):
         threshold = self._check_threshold()
         if self.target_type_ == "binary":
             return self.classes_[(outputs[:, 0] >= threshold[0]).astype(int)]
-        decisions = label_decisions(outputs, threshold, at_least_one_label=self.at_least_one_label)
-        return sp.csr_matrix(decisions) if self.sparse_output_ else decisions
+        return predicted_indicator(
+            outputs,
+            threshold,
+            at_least_one_label=self.at_least_one_label,
+            sparse_output=self.sparse_output_,
+        )
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the fitted network for one more epoch on ``X`` and ``y``.

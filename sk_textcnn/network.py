@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-PAD_ID = 0
+from sk_textcnn.vectorizer import PAD_ID
 
 
 @keras.saving.register_keras_serializable(package="sk_textcnn")

@@ -7,10 +7,12 @@ from itertools import repeat
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from sk_textcnn._compat import HasMethods, Interval, RealNotInt, StrOptions, _fit_context
+
+# The id convention every part of the package follows.
 PAD_ID = 0
 OOV_ID = 1
 OOV_TOKEN = "<oov>"

@@ -1,8 +1,9 @@
-"""Shared fixtures: tiny corpora and fast model settings."""
+"""Shared fixtures and helpers: tiny corpora and fast model settings."""
 
+import numpy as np
 import pytest
 
-import sk_textcnn  # noqa: F401  (imports TensorFlow quietly before any test does)
+from sk_textcnn import TextCNNClassifier
 
 # Small and quick, but enough capacity to fit the toy problems below.
 FAST = dict(embedding_dim=8, num_filters=8, filter_sizes=(2, 3), epochs=10, learning_rate=0.01)
@@ -11,9 +12,65 @@ POSITIVE = ["good movie", "great film", "lovely story", "a great good film"]
 NEGATIVE = ["awful movie", "bad film", "boring story", "an awful bad film"]
 
 
+def _marked_ids():
+    """60 id documents; label 0 fires on id 5, label 1 on id 6, label 2 on id 7."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(8, 12, size=(60, 8)).astype(np.int32)
+    for marker in (5, 6, 7):
+        rows = rng.rand(60) < 0.4
+        X[rows, rng.randint(0, 8, rows.sum())] = marker
+    Y = np.stack([(X == marker).any(axis=1) for marker in (5, 6, 7)], axis=1).astype(int)
+    return X, Y
+
+
+X_MULTI, Y_MULTI = _marked_ids()
+
+
+def fast(**params):
+    """A TextCNNClassifier with the FAST settings and a fixed seed, overridden by ``params``."""
+    return TextCNNClassifier(**{**FAST, "random_state": 0, **params})
+
+
 @pytest.fixture
 def sentiment():
     """A separable binary text problem: 32 documents."""
     texts = (POSITIVE + NEGATIVE) * 4
     labels = (["pos"] * len(POSITIVE) + ["neg"] * len(NEGATIVE)) * 4
     return texts, labels
+
+
+@pytest.fixture(scope="module")
+def multilabel_model():
+    """``fast`` fitted on the marked-id multi-label problem."""
+    return fast(epochs=30).fit(X_MULTI, Y_MULTI)
+
+
+def imbalanced_indicator(n_samples=1000, n_labels=40, seed=0):
+    """Label frequencies falling geometrically from 30% to a handful of samples."""
+    rng = np.random.RandomState(seed)
+    rates = 0.3 * 0.85 ** np.arange(n_labels)
+    Y = (rng.rand(n_samples, n_labels) < rates).astype(int)
+    # A label with exactly one positive and one with exactly two.
+    Y[:, -2:] = 0
+    Y[7, -1] = 1
+    Y[[3, 11], -2] = 1
+    return Y
+
+
+def text_problem(n_samples=400, seed=0):
+    """Documents mixing noise words with words of their topics; topics from common to rare."""
+    rng = np.random.RandomState(seed)
+    rates = np.array([0.35, 0.25, 0.12, 0.06, 0.04, 0.025])
+    Y = (rng.rand(n_samples, len(rates)) < rates).astype(int)
+    noise = [f"noise{i}" for i in range(150)]
+    docs = []
+    for row in Y:
+        words = list(rng.choice(noise, 25))
+        for label in np.flatnonzero(row):
+            words += [f"topic{label}w{k}" for k in rng.randint(6, size=2)]
+        # Topic words also turn up, more rarely, in documents without the topic.
+        for label in np.flatnonzero(rng.rand(len(rates)) < 0.1):
+            words.append(f"topic{label}w{rng.randint(6)}")
+        rng.shuffle(words)
+        docs.append(" ".join(words))
+    return docs, Y

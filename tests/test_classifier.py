@@ -1,8 +1,9 @@
-"""TextCNNClassifier: targets, probabilities, thresholds, scikit-learn integration."""
+"""TextCNNClassifier: targets, probabilities, thresholds, weights, embeddings, persistence."""
 
 import pickle
 import random
-import warnings
+import subprocess
+import sys
 
 import joblib
 import keras
@@ -13,6 +14,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import f1_score
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -20,38 +23,22 @@ from sklearn.model_selection import (
     check_cv,
     cross_val_score,
 )
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
 from tensorflow.python.framework import config as tf_config
 
-from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load_reuters
+from sk_textcnn.word_vectors import load_word_vectors, save_word_vectors
 
-from .conftest import FAST
-
-RNG = np.random.RandomState(0)
-# Label 0 fires on id 5, label 1 on id 6, label 2 on id 7; ids 2..9 are noise words.
-X_MULTI = RNG.randint(8, 12, size=(60, 8)).astype(np.int32)
-for marker in (5, 6, 7):
-    rows = RNG.rand(60) < 0.4
-    X_MULTI[rows, RNG.randint(0, 8, rows.sum())] = marker
-Y_MULTI = np.stack([(X_MULTI == marker).any(axis=1) for marker in (5, 6, 7)], axis=1).astype(int)
-
-
-def fast(**params):
-    return TextCNNClassifier(**{**FAST, "random_state": 0, **params})
+from .conftest import FAST, NEGATIVE, POSITIVE, X_MULTI, Y_MULTI, fast
 
 
 @pytest.fixture(scope="module")
 def binary_pipeline():
-    from .conftest import NEGATIVE, POSITIVE
-
     texts = (POSITIVE + NEGATIVE) * 4
     labels = (["pos"] * 4 + ["neg"] * 4) * 4
     return make_pipeline(SequenceVectorizer(), fast()).fit(texts, labels), texts, labels
-
-
-@pytest.fixture(scope="module")
-def multilabel_model():
-    return fast(epochs=30).fit(X_MULTI, Y_MULTI)
 
 
 def test_binary_string_labels(binary_pipeline):
@@ -69,7 +56,8 @@ def test_binary_string_labels(binary_pipeline):
 
 
 def test_multiclass_softmax_rows_sum_to_one():
-    y = np.array(["a", "b", "c"])[np.argmax(Y_MULTI * [3, 2, 1] + 0.5 * RNG.rand(60, 3), axis=1)]
+    noise = 0.5 * np.random.RandomState(1).rand(60, 3)
+    y = np.array(["a", "b", "c"])[np.argmax(Y_MULTI * [3, 2, 1] + noise, axis=1)]
     model = fast(epochs=30).fit(X_MULTI, y)
     proba = model.predict_proba(X_MULTI)
     assert proba.shape == (60, 3)
@@ -130,24 +118,6 @@ def test_label_constant_in_training_data_warns_and_fits():
     with pytest.warns(UserWarning, match="Label 1 is absent from all training examples"):
         model = fast(epochs=1).fit(X_MULTI, y)
     assert model.predict(X_MULTI).shape == (60, 3)
-
-
-def test_padding_and_batch_invariance(multilabel_model):
-    proba = multilabel_model.predict_proba(X_MULTI)
-    # The same documents with extra padding, moved to the front, in another order.
-    wider = np.hstack([X_MULTI, np.zeros((60, 8), np.int32)])
-    wider_model = clone(multilabel_model)
-    wider_model.__dict__.update(
-        {k: v for k, v in vars(multilabel_model).items() if k.endswith("_")}, n_features_in_=16
-    )
-    np.testing.assert_allclose(wider_model.predict_proba(wider), proba, atol=1e-6)
-    pre_padded = np.hstack([np.zeros((60, 8), np.int32), X_MULTI])
-    np.testing.assert_allclose(wider_model.predict_proba(pre_padded), proba, atol=1e-6)
-    order = RNG.permutation(60)
-    np.testing.assert_allclose(
-        multilabel_model.predict_proba(X_MULTI[order]), proba[order], atol=1e-6
-    )
-    np.testing.assert_allclose(multilabel_model.predict_proba(X_MULTI[:1]), proba[:1], atol=1e-6)
 
 
 def test_short_and_empty_documents_and_unknown_ids(multilabel_model):
@@ -290,22 +260,6 @@ def test_binary_meta_estimators(sentiment):
     assert (voting.fit(X, labels).predict(X) == np.asarray(labels)).mean() > 0.8
 
 
-def test_fitting_is_quiet(capfd):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fast(epochs=2).fit(X_MULTI, Y_MULTI).predict(X_MULTI)
-    out, err = capfd.readouterr()
-    assert out == "" and err == ""
-
-
-def test_verbose_prints_the_loss(capsys):
-    fast(epochs=2, verbose=1).fit(X_MULTI, Y_MULTI)
-    assert capsys.readouterr().out.count("loss:") == 2
-
-
-# ---------------------------------------------------------------------- bad input
-
-
 @pytest.mark.parametrize(
     "X, error, match",
     [
@@ -356,24 +310,308 @@ def test_wrong_number_of_columns_at_predict(multilabel_model):
         multilabel_model.predict(X_MULTI[:, :5])
 
 
-def test_xla_compilation_gives_the_same_probabilities():
-    jitted = fast(epochs=3, jit_compile=True).fit(X_MULTI, Y_MULTI)
-    proba = jitted.predict_proba(X_MULTI)
-    # The same weights without XLA (and without width rounding)
-    jitted.set_params(jit_compile=False)
-    jitted.model_.jit_compile = False
-    jitted.model_.predict_function = None
-    np.testing.assert_allclose(jitted.predict_proba(X_MULTI), proba, atol=1e-5)
+def test_outputs_match_the_recorded_reference():
+    from .reference_outputs import REFERENCE_PATH, classifier_outputs
+
+    reference = np.load(REFERENCE_PATH)
+    for name, value in classifier_outputs().items():
+        np.testing.assert_allclose(value, reference[name], rtol=1e-5, atol=1e-6, err_msg=name)
 
 
-def test_many_batch_widths_log_nothing(capfd):
-    # Documents of 1..60 tokens: prediction batches of many different widths.
-    X = np.zeros((600, 60), np.int32)
-    for row in range(600):
-        X[row, : 1 + row % 60] = 5 + row % 3
-    model = fast(epochs=1).fit(X[:60], np.arange(60) % 2)
-    capfd.readouterr()
-    for size in (7, 31, 64, 600):
-        model.predict_proba(X[:size][::-1])
-    out, err = capfd.readouterr()
-    assert out == "" and err == ""
+def test_auto_threshold_is_tuned_per_label_and_used_by_predict():
+    model = fast(threshold="auto", epochs=5, validation_fraction=0.3).fit(X_MULTI, Y_MULTI)
+    assert model.threshold_.shape == (3,)
+    assert not np.allclose(model.threshold_, 0.5)
+    proba = model.predict_proba(X_MULTI)
+    np.testing.assert_array_equal(model.predict(X_MULTI), (proba >= model.threshold_).astype(int))
+    assert set(model.history_) == {"loss", "val_loss", "val_micro_f1", "val_macro_f1"}
+
+
+def test_auto_threshold_is_at_least_as_good_as_half_on_its_validation_data():
+    from sk_textcnn.thresholds import multilabel_train_test_split_indices, tune_thresholds
+
+    model = fast(epochs=3).fit(X_MULTI, Y_MULTI)
+    _, held_out = multilabel_train_test_split_indices(Y_MULTI, test_size=0.3, random_state=0)
+    proba = model.predict_proba(X_MULTI[held_out])
+    tuned = tune_thresholds(Y_MULTI[held_out], proba)
+    for average in ("micro", "macro"):
+        assert f1_score(Y_MULTI[held_out], proba >= tuned, average=average) >= f1_score(
+            Y_MULTI[held_out], proba >= 0.5, average=average
+        )
+
+
+def test_auto_threshold_for_binary_and_refused_for_multiclass():
+    y = Y_MULTI[:, 0]
+    model = fast(threshold="auto", epochs=2).fit(X_MULTI, y)
+    assert model.threshold_.shape == (1,)
+    with pytest.raises(ValueError, match="most probable class"):
+        fast(threshold="auto", epochs=1).fit(X_MULTI, np.arange(60) % 3)
+
+
+def test_balanced_positive_weight_raises_recall_of_a_rare_label():
+    y = Y_MULTI.copy()
+    y[10:, 2] = 0  # label 2 becomes rare
+    plain = fast(epochs=5).fit(X_MULTI, y)
+    weighted = fast(epochs=5, positive_weight="balanced").fit(X_MULTI, y)
+    positives = y[:, 2].sum()
+    np.testing.assert_allclose(weighted.positive_weight_[2], (60 - positives) / positives)
+    assert (
+        weighted.predict_proba(X_MULTI)[y[:, 2] == 1, 2].mean()
+        > plain.predict_proba(X_MULTI)[y[:, 2] == 1, 2].mean()
+    )
+
+
+@pytest.mark.parametrize(
+    "params, y, match",
+    [
+        ({"positive_weight": [1.0, 2.0]}, Y_MULTI, "one value per label"),
+        ({"positive_weight": [1.0, 0.0, 2.0]}, Y_MULTI, "must be positive"),
+        ({"positive_weight": "balanced"}, np.arange(60) % 3, "use class_weight"),
+        ({"class_weight": "balanced"}, Y_MULTI, "use positive_weight"),
+    ],
+)
+def test_bad_weights(params, y, match):
+    with pytest.raises(ValueError, match=match):
+        fast(epochs=1, **params).fit(X_MULTI, y)
+
+
+def test_class_weight_and_sample_weight_are_honoured():
+    y = Y_MULTI[:, 0]
+    base = fast(epochs=3).fit(X_MULTI, y).predict_proba(X_MULTI)[:, 1]
+    heavy_positive = fast(epochs=3, class_weight={0: 1, 1: 20}).fit(X_MULTI, y)
+    assert heavy_positive.predict_proba(X_MULTI)[:, 1].mean() > base.mean()
+    weights = np.where(y == 1, 20.0, 1.0)
+    by_sample = fast(epochs=3).fit(X_MULTI, y, sample_weight=weights)
+    np.testing.assert_allclose(
+        by_sample.predict_proba(X_MULTI),
+        heavy_positive.predict_proba(X_MULTI),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+EMPTY_DOCUMENT = np.zeros((1, X_MULTI.shape[1]), dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    ("y", "params", "expected"),
+    [
+        # Smoothed label frequencies: (positives + 0.5) / (n + 1).
+        (Y_MULTI, {}, (Y_MULTI.sum(axis=0) + 0.5) / 61),
+        # Positive weight w turns the optimal constant's odds p / (1 - p) into w * p / (1 - p).
+        (
+            Y_MULTI,
+            {"positive_weight": [3.0, 1.0, 1.0]},
+            1
+            / (
+                1
+                + (61 - Y_MULTI.sum(axis=0) - 0.5)
+                / (np.array([3, 1, 1]) * (Y_MULTI.sum(axis=0) + 0.5))
+            ),
+        ),
+        (np.arange(60) % 3 == 0, {}, [40.5 / 61, 20.5 / 61]),
+        (np.arange(60) % 3 == 0, {"class_weight": "balanced"}, [0.5, 0.5]),
+        (np.arange(60) % 4 % 3, {}, [30.5 / 61.5, 15.5 / 61.5, 15.5 / 61.5]),
+    ],
+    ids=["multilabel", "positive_weight", "binary", "binary_balanced", "multiclass"],
+)
+def test_a_document_without_evidence_scores_the_base_rates(y, params, expected):
+    # A learning rate this small leaves the network as initialized; an empty document has all
+    # pooled features 0 and so scores exactly the output bias.
+    model = fast(learning_rate=1e-12, epochs=1, **params).fit(X_MULTI, y)
+    np.testing.assert_allclose(model.predict_proba(EMPTY_DOCUMENT)[0], expected, rtol=1e-4)
+
+
+def test_empty_documents_stay_below_one_half_after_training():
+    model = fast(epochs=10).fit(X_MULTI, Y_MULTI)
+    assert (model.predict_proba(EMPTY_DOCUMENT) < 0.5).all()
+
+
+def test_at_least_one_label_fills_only_the_empty_rows():
+    model = fast(epochs=3).fit(X_MULTI, Y_MULTI)
+    proba = model.predict_proba(X_MULTI)
+    plain = model.predict(X_MULTI)
+    filled = model.set_params(at_least_one_label=True).predict(X_MULTI)
+    empty = plain.sum(axis=1) == 0
+    assert empty.any() and (filled.sum(axis=1) >= 1).all()
+    np.testing.assert_array_equal(filled[~empty], plain[~empty])
+    np.testing.assert_array_equal(filled[empty].argmax(axis=1), proba[empty].argmax(axis=1))
+    assert (filled[empty].sum(axis=1) == 1).all()
+
+
+@pytest.mark.parametrize("y", [Y_MULTI[:, 0], np.arange(60) % 3], ids=["binary", "multiclass"])
+def test_at_least_one_label_is_refused_for_single_label_targets(y):
+    with pytest.raises(ValueError, match="at_least_one_label applies to multi-label targets"):
+        fast(epochs=1, at_least_one_label=True).fit(X_MULTI, y)
+
+
+WORDS = ["good", "great", "lovely", "awful", "bad", "boring", "movie", "film"]
+
+
+@pytest.fixture
+def vectors(tmp_path):
+    rng = np.random.RandomState(0)
+    matrix = rng.normal(size=(len(WORDS), 6)).astype(np.float32)
+    matrix[:3, 0] += 3  # positive words share a direction
+    path = tmp_path / "vectors.txt.gz"
+    save_word_vectors(path, WORDS, matrix, format="glove")
+    return load_word_vectors(path)
+
+
+def pipeline(vectors, **params):
+    return make_pipeline(
+        SequenceVectorizer(vocabulary=vectors.words),
+        TextCNNClassifier(
+            **{**FAST, "embedding_dim": None, "random_state": 0, "embeddings": vectors, **params}
+        ),
+    )
+
+
+def table(model, name="embedding"):
+    return model.model_.get_layer(name).get_weights()[0]
+
+
+def test_static_embedding_is_bit_identical_after_fit(vectors, sentiment):
+    fitted = pipeline(vectors, embedding_mode="static").fit(*sentiment)
+    weights = table(fitted[-1])
+    np.testing.assert_array_equal(weights[2 : 2 + len(WORDS)], vectors.vectors)
+    np.testing.assert_array_equal(weights[0], 0)
+    np.testing.assert_allclose(weights[1], vectors.vectors.mean(axis=0), rtol=1e-6)
+    assert fitted.score(*sentiment) > 0.8
+
+
+def test_non_static_embedding_starts_from_the_vectors_and_moves(vectors, sentiment):
+    fitted = pipeline(vectors, embedding_mode="non-static").fit(*sentiment)
+    rows = table(fitted[-1])[2 : 2 + len(WORDS)]
+    assert not np.array_equal(rows, vectors.vectors)
+    assert np.corrcoef(rows.ravel(), vectors.vectors.ravel())[0, 1] > 0.9
+
+
+def test_multichannel_has_a_frozen_and_a_tuned_copy(vectors, sentiment):
+    fitted = pipeline(vectors, embedding_mode="multichannel").fit(*sentiment)
+    frozen = table(fitted[-1], "embedding_static")[2 : 2 + len(WORDS)]
+    tuned = table(fitted[-1], "embedding")[2 : 2 + len(WORDS)]
+    np.testing.assert_array_equal(frozen, vectors.vectors)
+    assert not np.array_equal(tuned, vectors.vectors)
+
+
+def test_learned_vocabulary_gets_vectors_where_the_file_has_them(vectors, sentiment):
+    texts, labels = sentiment
+    vectorizer = SequenceVectorizer(vocabulary=vectors.words, extend_vocabulary=True)
+    fitted = make_pipeline(
+        vectorizer,
+        TextCNNClassifier(**{**FAST, "embedding_dim": None}, random_state=0, embeddings=vectors),
+    ).fit(texts, labels)
+    learned = set(fitted[0].vocabulary_) - set(WORDS)
+    assert learned == {"story", "a", "an"}
+    used = set(WORDS) & {token for text in texts for token in text.split()}
+    assert fitted[-1].embedding_coverage_ == pytest.approx(len(used) / (len(used) + len(learned)))
+    assert fitted[-1].n_ids_ == 2 + len(fitted[0].vocabulary_)
+
+
+def test_accepts_a_plain_matrix_and_checks_its_width(vectors, sentiment):
+    fitted = pipeline(vectors, embeddings=vectors.vectors, embedding_mode="static").fit(*sentiment)
+    np.testing.assert_array_equal(table(fitted[-1])[2 : 2 + len(WORDS)], vectors.vectors)
+    with pytest.raises(ValueError, match="embedding_dim=4 differs from the width"):
+        pipeline(vectors, embedding_dim=4).fit(*sentiment)
+    with pytest.raises(ValueError, match="non-empty 2-D array of finite vectors"):
+        pipeline(vectors, embeddings=np.zeros(5)).fit(*sentiment)
+
+
+def test_frozen_modes_need_vectors(sentiment):
+    model = make_pipeline(SequenceVectorizer(), TextCNNClassifier(**FAST, embedding_mode="static"))
+    with pytest.raises(ValueError, match="needs pretrained embeddings"):
+        model.fit(*sentiment)
+
+
+def test_clone_pickle_and_grid_search_over_modes(vectors, sentiment):
+    model = pipeline(vectors, embedding_mode="static")
+    cloned = clone(model)[-1].get_params()["embeddings"]
+    assert cloned.words == vectors.words
+    np.testing.assert_array_equal(cloned.vectors, vectors.vectors)
+    fitted = model.fit(*sentiment)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(
+        restored.predict_proba(sentiment[0]), fitted.predict_proba(sentiment[0])
+    )
+    search = GridSearchCV(
+        pipeline(vectors),
+        {"textcnnclassifier__embedding_mode": ["static", "non-static", "multichannel"]},
+        cv=2,
+    ).fit(*sentiment)
+    assert len(search.cv_results_["mean_test_score"]) == 3
+
+
+LOAD_AND_PREDICT = """
+import sys, joblib, numpy as np
+pipeline = joblib.load(sys.argv[1])
+np.save(sys.argv[2], pipeline.predict_proba(["good great film", "awful bad movie", ""]))
+"""
+
+
+def fitted_pipeline(sentiment, **params):
+    return make_pipeline(
+        SequenceVectorizer(), TextCNNClassifier(**{**FAST, "random_state": 0, **params})
+    ).fit(*sentiment)
+
+
+def test_joblib_round_trip_in_a_fresh_process(sentiment, tmp_path):
+    pipeline = fitted_pipeline(sentiment, threshold="auto", validation_fraction=0.25)
+    joblib.dump(pipeline, tmp_path / "model.joblib")
+    subprocess.run(
+        [sys.executable, "-c", LOAD_AND_PREDICT, tmp_path / "model.joblib", tmp_path / "p.npy"],
+        check=True,
+    )
+    expected = pipeline.predict_proba(["good great film", "awful bad movie", ""])
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+
+
+def test_unpickled_model_keeps_training(sentiment, tmp_path):
+    pipeline = fitted_pipeline(sentiment, positive_weight="balanced")
+    joblib.dump(pipeline, tmp_path / "model.joblib")
+    classifier = joblib.load(tmp_path / "model.joblib")[-1]
+    X = pipeline[0].transform(sentiment[0])
+    classifier.partial_fit(X, sentiment[1])
+    assert len(classifier.history_["loss"]) == FAST["epochs"] + 1
+
+
+def test_keras_native_export_serves_the_same_probabilities(sentiment, tmp_path):
+    pipeline = fitted_pipeline(sentiment)
+    pipeline[-1].export_network(tmp_path / "network.keras")
+    served = keras.saving.load_model(tmp_path / "network.keras")
+    ids = pipeline[0].transform(sentiment[0])
+    np.testing.assert_allclose(
+        served.predict_on_batch(ids)[:, 0], pipeline.predict_proba(sentiment[0])[:, 1], atol=1e-6
+    )
+
+
+@pytest.mark.slow
+def test_default_pipeline_beats_tfidf_linear_svc_on_reuters():
+    train, test = load_reuters(subset="train"), load_reuters(subset="test")
+    pipelines = {
+        "cnn": make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0)),
+        "svm": make_pipeline(
+            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),
+            OneVsRestClassifier(LinearSVC()),
+        ),
+    }
+    predicted = {
+        name: pipeline.fit(train.data, train.target).predict(test.data)
+        for name, pipeline in pipelines.items()
+    }
+    # The recommended CNN setting for Reuters (the faster alternative to the README's ensemble),
+    # on the same fitted network.
+    pipelines["cnn"][-1].set_params(at_least_one_label=True)
+    predicted["cnn_at_least_one"] = pipelines["cnn"].predict(test.data)
+    assert (predicted["cnn_at_least_one"].sum(axis=1) >= 1).all()
+    scores = {
+        name: np.array(
+            [
+                f1_score(test.target, Y, average=average, zero_division=0)
+                for average in ("micro", "macro")
+            ]
+        )
+        for name, Y in predicted.items()
+    }
+    assert (scores["cnn"] >= scores["svm"]).all()
+    assert (scores["cnn_at_least_one"] > scores["cnn"]).all()

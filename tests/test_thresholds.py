@@ -1,4 +1,4 @@
-"""Per-label thresholds: stratified validation split, threshold search, meta-estimator."""
+"""Threshold search and MultiLabelThresholdClassifier."""
 
 import pickle
 from functools import partial
@@ -20,22 +20,14 @@ from sklearn.utils import get_tags
 
 from sk_textcnn.thresholds import (
     MultiLabelThresholdClassifier,
-    label_decisions,
     multilabel_train_test_split_indices,
     tune_thresholds,
 )
 
-
-def imbalanced_indicator(n_samples=1000, n_labels=40, seed=0):
-    """Label frequencies falling geometrically from 30% to a handful of samples."""
-    rng = np.random.RandomState(seed)
-    rates = 0.3 * 0.85 ** np.arange(n_labels)
-    Y = (rng.rand(n_samples, n_labels) < rates).astype(int)
-    # A label with exactly one positive and one with exactly two.
-    Y[:, -2:] = 0
-    Y[7, -1] = 1
-    Y[[3, 11], -2] = 1
-    return Y
+from .conftest import (
+    imbalanced_indicator,
+    text_problem,
+)
 
 
 def f1_per_label(Y, decisions):
@@ -56,106 +48,6 @@ def noisy_probabilities(Y, seed=0):
     rng = np.random.RandomState(seed)
     logits = 2.5 * Y - 3 + 1.2 * rng.randn(*Y.shape)
     return 1 / (1 + np.exp(-logits))
-
-
-# ---------------------------------------------------------------------- the split
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_split_keeps_labels_with_two_positives_in_both_parts(seed):
-    Y = imbalanced_indicator(seed=seed)
-    totals = Y.sum(axis=0)
-    assert (totals == 1).any() and (totals == 2).any() and (totals == 3).any()
-    train, test = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=seed)
-    in_train, in_test = Y[train].sum(axis=0), Y[test].sum(axis=0)
-    assert (in_train[totals >= 2] >= 1).all()
-    assert (in_test[totals >= 2] >= 1).all()
-    # A label with a single positive is trained on.
-    assert (in_train[totals == 1] == 1).all()
-    # Common labels keep their share in the test part.
-    common = totals >= 50
-    np.testing.assert_allclose(in_test[common] / totals[common], 0.2, atol=0.03)
-
-
-@pytest.mark.parametrize(
-    ("test_size", "n_test"), [(0.2, 200), (0.25, 250), (0.3333, 334), (137, 137)]
-)
-def test_split_sizes_follow_test_size(test_size, n_test):
-    Y = imbalanced_indicator()
-    train, test = multilabel_train_test_split_indices(Y, test_size=test_size, random_state=0)
-    assert len(test) == n_test and len(train) == len(Y) - n_test
-    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(Y)))
-    assert np.array_equal(train, np.sort(train)) and np.array_equal(test, np.sort(test))
-
-
-def test_split_is_deterministic_per_seed_and_leaves_global_rng_alone():
-    Y = imbalanced_indicator()
-    state = np.random.get_state()
-    first = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
-    again = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
-    other = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=4)
-    multilabel_train_test_split_indices(Y, test_size=0.2, random_state=None)
-    instance = multilabel_train_test_split_indices(
-        Y, test_size=0.2, random_state=np.random.RandomState(3)
-    )
-    after = np.random.get_state()
-    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
-    assert np.array_equal(first[1], again[1])
-    assert np.array_equal(first[1], instance[1])
-    assert not np.array_equal(first[1], other[1])
-
-
-def test_split_accepts_sparse_indicator_matrices_unchanged():
-    Y = imbalanced_indicator()
-    Y_sparse = sp.csr_matrix(Y.astype(np.int64))
-    data = Y_sparse.data.copy()
-    dense = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
-    sparse = multilabel_train_test_split_indices(Y_sparse, test_size=0.2, random_state=0)
-    assert np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1])
-    assert np.array_equal(Y_sparse.data, data)
-    coo = multilabel_train_test_split_indices(Y_sparse.tocoo(), test_size=0.2, random_state=0)
-    assert np.array_equal(dense[1], coo[1])
-
-
-def test_split_stratifies_class_labels():
-    y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 8 + ["d"] * 2 + ["e"])
-    train, test = multilabel_train_test_split_indices(y, test_size=0.25, random_state=0)
-    assert len(test) == 26
-    classes, counts = np.unique(y[test], return_counts=True)
-    assert dict(zip(classes.tolist(), counts.tolist(), strict=True)) == {
-        "a": 15,
-        "b": 8,
-        "c": 2,
-        "d": 1,
-    }
-    assert "e" in y[train]
-
-
-def test_split_fills_with_unlabeled_rows():
-    Y = np.zeros((50, 3), dtype=int)
-    Y[:6, 0] = 1
-    Y[6:8, 1] = 1
-    train, test = multilabel_train_test_split_indices(Y, test_size=10, random_state=0)
-    assert len(test) == 10 and len(train) == 40
-    assert Y[test].sum(axis=0).tolist() == [1, 1, 0]
-    assert (Y[test].sum(axis=1) == 0).sum() == 8
-
-
-@pytest.mark.parametrize(
-    ("test_size", "match"),
-    [(0, r"test_size=0 must leave"), (1.0, r"test_size must be .* got 1\.0"), (1000, "1000")],
-)
-def test_split_rejects_bad_test_size(test_size, match):
-    with pytest.raises(ValueError, match=match):
-        multilabel_train_test_split_indices(imbalanced_indicator(), test_size=test_size)
-
-
-def test_split_rejects_continuous_targets():
-    with pytest.raises(ValueError, match="Y must be a multi-label indicator .* continuous"):
-        multilabel_train_test_split_indices(np.random.RandomState(0).rand(9, 2), test_size=0.2)
-
-
-# ---------------------------------------------------------------------- the threshold search
 
 
 def test_tune_finds_the_exact_optimum_by_hand():
@@ -261,28 +153,6 @@ def test_tune_rejects_bad_input(kwargs, match):
     Y_true, proba = kwargs.pop("Y_true"), kwargs.pop("proba")
     with pytest.raises(ValueError, match=match):
         tune_thresholds(Y_true, proba, **kwargs)
-
-
-# ---------------------------------------------------------------------- the meta-estimator
-
-
-def text_problem(n_samples=400, seed=0):
-    """Documents mixing noise words with words of their topics; topics from common to rare."""
-    rng = np.random.RandomState(seed)
-    rates = np.array([0.35, 0.25, 0.12, 0.06, 0.04, 0.025])
-    Y = (rng.rand(n_samples, len(rates)) < rates).astype(int)
-    noise = [f"noise{i}" for i in range(150)]
-    docs = []
-    for row in Y:
-        words = list(rng.choice(noise, 25))
-        for label in np.flatnonzero(row):
-            words += [f"topic{label}w{k}" for k in rng.randint(6, size=2)]
-        # Topic words also turn up, more rarely, in documents without the topic.
-        for label in np.flatnonzero(rng.rand(len(rates)) < 0.1):
-            words.append(f"topic{label}w{rng.randint(6)}")
-        rng.shuffle(words)
-        docs.append(" ".join(words))
-    return docs, Y
 
 
 def tfidf_ovr_lr():
@@ -471,28 +341,6 @@ def test_meta_estimator_min_positives_leaves_rare_labels_at_half():
     assert plain.thresholds_[1] < 0.5
     assert guarded.thresholds_[1] == 0.5
     assert guarded.thresholds_[0] == plain.thresholds_[0]
-
-
-def test_label_decisions_give_empty_rows_their_most_probable_label():
-    proba = np.array([[0.9, 0.6, 0.1], [0.2, 0.4, 0.3], [0.1, 0.1, 0.45]])
-    thresholds = [0.5, 0.7, 0.5]
-    plain = label_decisions(proba, thresholds)
-    np.testing.assert_array_equal(plain, (proba >= thresholds).astype(int))
-    filled = label_decisions(proba, thresholds, at_least_one_label=True)
-    np.testing.assert_array_equal(filled, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
-
-
-@pytest.mark.parametrize(
-    ("proba", "thresholds", "match"),
-    [
-        (np.ones(3), 0.5, "proba must be a 2-D array"),
-        (np.ones((2, 3)), [0.5, 0.5], r"one value per label \(3\)"),
-        (np.ones((2, 3)), np.full((1, 3), 0.5), "thresholds must be a float"),
-    ],
-)
-def test_label_decisions_rejects_mismatched_shapes(proba, thresholds, match):
-    with pytest.raises(ValueError, match=match):
-        label_decisions(proba, thresholds)
 
 
 def test_meta_estimator_at_least_one_label(text_data, fitted):

@@ -1,10 +1,12 @@
-"""SequenceVectorizer, tested the way CountVectorizer's own suite tests CountVectorizer."""
+"""SequenceVectorizer: vocabulary, ids, padding, validation, and properties over random text."""
 
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
@@ -235,3 +237,45 @@ def test_transform_in_chunks_matches_one_pass(monkeypatch):
     expected = vectorizer.transform(CORPUS * 3)
     monkeypatch.setattr(module, "_TRANSFORM_CHUNK", 5)
     np.testing.assert_array_equal(vectorizer.transform(CORPUS * 3), expected)
+
+
+def test_outputs_match_the_recorded_reference():
+    from .reference_outputs import REFERENCE_PATH, vectorizer_outputs
+
+    reference = np.load(REFERENCE_PATH)
+    for name, value in vectorizer_outputs().items():
+        np.testing.assert_array_equal(value, reference[name], err_msg=name)
+
+
+documents = st.lists(st.text(max_size=60), min_size=1, max_size=12)
+
+
+# Words the default token pattern reads as one token each.
+words = st.text(alphabet=st.characters(categories=("L", "Nd")), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(train=documents, test=documents, max_length=st.integers(1, 20))
+def test_never_crashes_and_keeps_shape_and_dtype(train, test, max_length):
+    vectorizer = SequenceVectorizer(max_length=max_length)
+    try:
+        vectorizer.fit(train)
+    except ValueError as error:  # text without a single word character
+        assert "vocabulary is empty" in str(error)
+        return
+    X = vectorizer.transform(test)
+    assert X.shape == (len(test), max_length) and X.dtype == np.int32
+    assert X.min() >= 0 and X.max() < vectorizer.n_ids_
+    # padding only ever follows the tokens
+    real = X != 0
+    assert (real == (np.arange(max_length) < real.sum(axis=1, keepdims=True))).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(words, min_size=1, max_size=10), min_size=1, max_size=8))
+def test_in_vocabulary_tokens_survive_the_round_trip(token_lists):
+    texts = [" ".join(tokens) for tokens in token_lists]
+    vectorizer = SequenceVectorizer(max_length=None).fit(texts)
+    recovered = vectorizer.inverse_transform(vectorizer.transform(texts))
+    # lowercasing may split or change a word (e.g. "İ"); compare with the vectorizer's own tokens
+    assert recovered == [list(tokens) for tokens in vectorizer._tokenize(texts)]

@@ -1,4 +1,4 @@
-"""MultiLabelVotingClassifier: weighted mean of label probabilities, around any models."""
+"""MultiLabelVotingClassifier and make_multilabel_ensemble."""
 
 import pickle
 
@@ -23,8 +23,11 @@ from sk_textcnn import (
     TextCNNClassifier,
     make_multilabel_ensemble,
 )
-from tests.conftest import FAST
-from tests.test_thresholds import text_problem
+
+from .conftest import (
+    FAST,
+    text_problem,
+)
 
 
 @pytest.fixture(scope="module")

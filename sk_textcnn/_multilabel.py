@@ -1,0 +1,129 @@
+"""What the multi-label estimators share: the target check, probabilities, decisions and tags."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import ClassifierTags
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_consistent_length
+
+
+def multilabel_target(estimator, X, y):
+    """``y`` as a CSR matrix or ndarray, checked to be a multi-label indicator matrix for X."""
+    if sp.issparse(y):
+        y = sp.csr_matrix(y)
+    elif not hasattr(y, "shape"):
+        y = np.asarray(y)
+    target_type = type_of_target(y, input_name="y")
+    if target_type != "multilabel-indicator":
+        raise ValueError(
+            f"{type(estimator).__name__} needs a multi-label indicator matrix y of shape "
+            f"(n_samples, n_labels) with 0/1 entries; got a {target_type} target. Use "
+            "sklearn.preprocessing.MultiLabelBinarizer to build one from label sets."
+        )
+    check_consistent_length(X, y)
+    return y
+
+
+def positive_proba(estimator, proba, n_samples):
+    """Probabilities as an (n_samples, n_labels) array, from either multi-label convention.
+
+    Meta-estimators such as OneVsRestClassifier return one column per label; estimators with
+    native multi-output support (random forests, k-nearest neighbours) return a list with one
+    (n_samples, n_classes) array per label, whose positive column is found via ``classes_``.
+    """
+    if isinstance(proba, list):
+        classes = getattr(estimator, "classes_", None)
+        columns = []
+        for j, output in enumerate(proba):
+            output = np.asarray(output)
+            label_classes = (
+                np.asarray(classes[j])
+                if isinstance(classes, list) and len(classes) == len(proba)
+                else None
+            )
+            if label_classes is not None and output.shape[1:] == label_classes.shape:
+                positive = np.flatnonzero(label_classes == 1)
+                columns.append(output[:, positive[0]] if positive.size else np.zeros(n_samples))
+            elif output.ndim == 2 and output.shape[1] == 2:
+                columns.append(output[:, 1])
+            else:
+                raise ValueError(
+                    f"predict_proba of {type(estimator).__name__} returned an array of shape "
+                    f"{output.shape} for label {j}; expected (n_samples, 2)."
+                )
+        return np.column_stack(columns) if columns else np.zeros((n_samples, 0))
+    proba = np.asarray(proba)
+    if proba.ndim != 2 or proba.shape[0] != n_samples:
+        raise ValueError(
+            f"predict_proba of {type(estimator).__name__} returned shape {proba.shape}; "
+            f"expected ({n_samples}, n_labels) or a list of (n_samples, 2) arrays."
+        )
+    return proba
+
+
+def label_decisions(proba, thresholds, *, at_least_one_label=False):
+    """Multi-label decisions: label ``j`` where ``proba[:, j] >= thresholds[j]``.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_labels)
+        Probability of each label.
+    thresholds : float or array-like of shape (n_labels,)
+        Decision threshold of each label.
+    at_least_one_label : bool, default=False
+        Give a sample that no label reaches the threshold of its most probable label, for data
+        where every sample has at least one label.
+
+    Returns
+    -------
+    decisions : ndarray of shape (n_samples, n_labels)
+        Indicator matrix of ints.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_textcnn import label_decisions
+    >>> proba = np.array([[0.9, 0.6], [0.2, 0.4]])
+    >>> label_decisions(proba, [0.5, 0.7]).tolist()
+    [[1, 0], [0, 0]]
+    >>> label_decisions(proba, [0.5, 0.7], at_least_one_label=True).tolist()
+    [[1, 0], [0, 1]]
+    """
+    proba = np.asarray(proba)
+    thresholds = np.asarray(thresholds)
+    if proba.ndim != 2:
+        raise ValueError(
+            f"proba must be a 2-D array (n_samples, n_labels); got shape {proba.shape}."
+        )
+    if thresholds.ndim > 1 or thresholds.size not in (1, proba.shape[1]):
+        raise ValueError(
+            f"thresholds must be a float or hold one value per label ({proba.shape[1]}); got "
+            f"shape {thresholds.shape}."
+        )
+    decisions = (proba >= thresholds).astype(int)
+    if at_least_one_label and proba.shape[1]:
+        empty = np.flatnonzero(decisions.sum(axis=1) == 0)
+        decisions[empty, proba[empty].argmax(axis=1)] = 1
+    return decisions
+
+
+def predicted_indicator(proba, thresholds, *, at_least_one_label, sparse_output):
+    """:func:`label_decisions`, as a CSR matrix when the training ``y`` was sparse."""
+    decisions = label_decisions(proba, thresholds, at_least_one_label=at_least_one_label)
+    return sp.csr_matrix(decisions) if sparse_output else decisions
+
+
+def set_multilabel_tags(tags, *, indicator_only):
+    """Mark ``tags`` as those of a classifier that takes multi-label indicator targets.
+
+    ``indicator_only=False`` for an estimator that also takes binary and multiclass targets;
+    ``multi_output`` stays unset for it, since scikit-learn reads that tag as support for
+    multiclass-multioutput targets, which only the meta-estimators pass on.
+    """
+    if tags.classifier_tags is None:
+        tags.classifier_tags = ClassifierTags()
+    tags.classifier_tags.multi_label = True
+    if indicator_only:
+        tags.target_tags.single_output = False
+        tags.target_tags.multi_output = True
+    return tags

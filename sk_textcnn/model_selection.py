@@ -1,0 +1,251 @@
+"""Splitting multi-label data so that every label, rare ones included, keeps its share in each part.
+
+:func:`multilabel_train_test_split_indices` carves a validation part out of an indicator matrix
+with iterative stratification; the threshold search and early stopping hold out such a part.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import type_of_target
+
+from sk_textcnn._random import check_random_state
+
+__all__ = ["multilabel_train_test_split_indices"]
+
+
+def _label_matrix(Y, *, name):
+    """Y as a CSR matrix of 0/1 int64 entries, one column per label.
+
+    A multi-label indicator matrix is kept as it is; 1-D class labels (or a column vector) are
+    one-hot encoded, so that each class is stratified like a label.
+    """
+    if sp.issparse(Y):
+        Y = sp.csr_matrix(Y)
+    elif not hasattr(Y, "shape"):
+        Y = np.asarray(Y)
+    target_type = type_of_target(Y, input_name=name)
+    if target_type == "multilabel-indicator":
+        Y = sp.csr_matrix(Y, dtype=np.int64, copy=True)
+        Y.sum_duplicates()
+        Y.eliminate_zeros()
+        Y.data[:] = 1
+        return Y
+    if target_type in ("binary", "multiclass") and not sp.issparse(Y):
+        y = np.asarray(Y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim == 1:
+            _, codes = np.unique(y, return_inverse=True)
+            ones = np.ones(len(y), dtype=np.int64)
+            return sp.csr_matrix(
+                (ones, (np.arange(len(y)), codes)), shape=(len(y), int(codes.max()) + 1)
+            )
+    raise ValueError(
+        f"{name} must be a multi-label indicator matrix or 1-D class labels; got a "
+        f"{target_type} target of shape {getattr(Y, 'shape', None)}."
+    )
+
+
+def _n_test_samples(test_size, n_samples):
+    """Number of test samples for ``test_size``, as ShuffleSplit counts it."""
+    if isinstance(test_size, Integral) and not isinstance(test_size, bool):
+        n_test = int(test_size)
+        if not 1 <= n_test <= n_samples - 1:
+            raise ValueError(
+                f"test_size={test_size!r} must leave at least one sample in each part: an int "
+                f"in [1, {n_samples - 1}] for {n_samples} samples."
+            )
+        return n_test
+    if isinstance(test_size, Real) and not isinstance(test_size, bool) and 0 < test_size < 1:
+        n_test = int(np.ceil(test_size * n_samples))
+        if not 1 <= n_test <= n_samples - 1:
+            raise ValueError(
+                f"test_size={test_size!r} with {n_samples} samples gives {n_test} test "
+                "samples; each part needs at least one."
+            )
+        return n_test
+    raise ValueError(f"test_size must be a float in (0, 1) or a positive int; got {test_size!r}.")
+
+
+def _assign_rows(rows, desired, capacity, rng):
+    """Send each row to the part that still wants most of the current label (in order).
+
+    ``desired`` holds the current label's wanted count per part, ``capacity`` the free places
+    per part. Ties go to the part with more free places, then to a coin flip.
+    """
+    wanted = [float(desired[0]), float(desired[1])]
+    free = [int(capacity[0]), int(capacity[1])]
+    coins = rng.randint(2, size=len(rows))
+    parts = np.empty(len(rows), dtype=np.int64)
+    for i in range(len(rows)):
+        if free[1] <= 0:
+            part = 0
+        elif free[0] <= 0:
+            part = 1
+        elif wanted[0] != wanted[1]:
+            part = 0 if wanted[0] > wanted[1] else 1
+        elif free[0] != free[1]:
+            part = 0 if free[0] > free[1] else 1
+        else:
+            part = int(coins[i])
+        parts[i] = part
+        wanted[part] -= 1
+        free[part] -= 1
+    return parts
+
+
+def _labels_of(Y, rows):
+    """The labels of ``rows`` of CSR ``Y``: (position in ``rows``, label) of each positive."""
+    starts = Y.indptr[rows]
+    lengths = Y.indptr[np.asarray(rows) + 1] - starts
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return owner, Y.indices[starts[owner] + offsets]
+
+
+def _label_counts(Y, rows, parts, n_parts=2):
+    """Positives of each label among ``rows``, per part: an (n_parts, n_labels) array."""
+    owner, labels = _labels_of(Y, rows)
+    n_labels = Y.shape[1]
+    counts = np.bincount(parts[owner] * n_labels + labels, minlength=n_parts * n_labels)
+    return counts.reshape(n_parts, n_labels)
+
+
+def _rows_avoiding(Y, rows, forbidden):
+    """The rows holding none of the labels flagged in the boolean vector ``forbidden``."""
+    owner, labels = _labels_of(Y, rows)
+    hits = np.bincount(owner, weights=forbidden[labels], minlength=len(rows))
+    return rows[hits == 0]
+
+
+def _repair_missing_labels(Y, part, totals, rng):
+    """Swap rows between the parts so that labels with >= 2 positives occur in both, if possible.
+
+    The greedy pass can send all positives of a label to one part when they were placed earlier
+    through rarer labels. For each such label, a positive is moved to the part lacking it and a
+    row of that part moved back, each chosen so that no label loses its last positive in the
+    part it leaves; sizes do not change. Rows with the fewest labels are moved first.
+    """
+    counts = _label_counts(Y, np.arange(len(part)), part)
+    missing = (totals >= 2) & (counts.min(axis=0) == 0)
+    if not missing.any():
+        return
+    row_sizes = np.diff(Y.indptr)
+    csc = Y.tocsc()
+    for label in np.flatnonzero(missing)[np.argsort(totals[missing], kind="stable")]:
+        if counts.min(axis=0)[label] > 0:
+            continue
+        source = 0 if counts[0, label] > 0 else 1
+        target = 1 - source
+        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
+        movable = _rows_avoiding(Y, rows, counts[source] < 2)
+        if not movable.size:
+            continue
+        moved = _fewest_labels(movable, row_sizes, rng)
+        gained = np.zeros(Y.shape[1], dtype=counts.dtype)
+        gained[_labels_of(Y, [moved])[1]] = 1
+        returnable = _rows_avoiding(Y, np.flatnonzero(part == target), counts[target] + gained < 2)
+        if not returnable.size:
+            continue
+        returned = _fewest_labels(returnable, row_sizes, rng)
+        lost = np.zeros_like(gained)
+        lost[_labels_of(Y, [returned])[1]] = 1
+        part[moved], part[returned] = target, source
+        counts[source] += lost - gained
+        counts[target] += gained - lost
+
+
+def _fewest_labels(rows, row_sizes, rng):
+    """A random one of the rows holding the fewest labels."""
+    fewest = rows[row_sizes[rows] == row_sizes[rows].min()]
+    return fewest[rng.randint(len(fewest))]
+
+
+def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
+    """Split sample indices in two parts so that every label keeps its share in each.
+
+    Iterative stratification (Sechidis, Tsoumakas and Vlahavas, 2011): the label with the
+    fewest unplaced positives is handled first, and each of its positives goes to the part that
+    still wants most of that label, so rare labels are spread before common ones fill the parts.
+    Two adjustments make the validation part usable for tuning thresholds: a label with at
+    least two positives is wanted at least once in each part (and, after the greedy pass, rows
+    are swapped where possible so that it is), and a label with a single positive is wanted in
+    the training part only. Part sizes are exact. Rows without any label fill the remaining
+    places at random.
+
+    Parameters
+    ----------
+    Y : {array-like, sparse matrix} of shape (n_samples, n_labels) or (n_samples,)
+        Multi-label indicator matrix, or 1-D class labels (stratified as one-hot columns).
+    test_size : float or int
+        Share of the samples in the test part, in (0, 1), rounded up as
+        :class:`~sklearn.model_selection.ShuffleSplit` does; or their number.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties and orders the positives of a label. An int gives the same split on every
+        call. NumPy's global random state is never used.
+
+    Returns
+    -------
+    train_indices : ndarray of shape (n_samples - n_test,)
+        Sorted indices of the training part.
+    test_indices : ndarray of shape (n_test,)
+        Sorted indices of the test (validation) part.
+
+    Notes
+    -----
+    That both parts hold every label with two or more positives is best effort: a label missed
+    by the greedy pass is fixed by swapping one row each way when such a swap hurts no other
+    label. It is not always possible: labels on the sample pairs {0, 1}, {1, 2} and {0, 2}
+    cannot all be cut in two.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_textcnn.model_selection import multilabel_train_test_split_indices
+    >>> Y = np.zeros((10, 3), dtype=int)
+    >>> Y[:, 0] = 1
+    >>> Y[[0, 1], 1] = 1
+    >>> Y[5, 2] = 1
+    >>> train, test = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    >>> len(train), len(test)
+    (8, 2)
+    >>> int(Y[test, 1].sum()), int(Y[train, 1].sum()), int(Y[train, 2].sum())
+    (1, 1, 1)
+    """
+    Y = _label_matrix(Y, name="Y")
+    rng = check_random_state(random_state)
+    n_samples, n_labels = Y.shape
+    n_test = _n_test_samples(test_size, n_samples)
+    capacity = np.array([n_samples - n_test, n_test])
+
+    totals = np.bincount(Y.indices, minlength=n_labels)
+    wanted_test = np.clip(totals * (n_test / n_samples), 1, np.maximum(totals - 1, 1))
+    wanted_test[totals < 2] = 0
+    desired = np.vstack([totals - wanted_test, wanted_test])
+    remaining = totals.copy()
+    part = np.full(n_samples, -1, dtype=np.int64)
+    csc = Y.tocsc()
+    tie_order = rng.permutation(n_labels)
+
+    while remaining.any():
+        open_labels = np.flatnonzero(remaining > 0)
+        # Fewest unplaced positives first; single-positive labels before others as rare.
+        key = np.lexsort((tie_order[open_labels], totals[open_labels], remaining[open_labels]))
+        label = open_labels[key[0]]
+        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
+        rows = rng.permutation(rows[part[rows] < 0])
+        parts = _assign_rows(rows, desired[:, label], capacity, rng)
+        part[rows] = parts
+        capacity -= np.bincount(parts, minlength=2)
+        counts = _label_counts(Y, rows, parts)
+        desired -= counts
+        remaining -= counts.sum(axis=0)
+
+    unlabeled = rng.permutation(np.flatnonzero(part < 0))
+    part[unlabeled[: capacity[1]]] = 1
+    part[unlabeled[capacity[1] :]] = 0
+
+    _repair_missing_labels(Y, part, totals, rng)
+    return np.flatnonzero(part == 0), np.flatnonzero(part == 1)

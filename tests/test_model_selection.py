@@ -1,0 +1,105 @@
+"""Iterative stratification of multi-label data."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sk_textcnn.thresholds import (
+    multilabel_train_test_split_indices,
+)
+
+from .conftest import imbalanced_indicator
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_split_keeps_labels_with_two_positives_in_both_parts(seed):
+    Y = imbalanced_indicator(seed=seed)
+    totals = Y.sum(axis=0)
+    assert (totals == 1).any() and (totals == 2).any() and (totals == 3).any()
+    train, test = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=seed)
+    in_train, in_test = Y[train].sum(axis=0), Y[test].sum(axis=0)
+    assert (in_train[totals >= 2] >= 1).all()
+    assert (in_test[totals >= 2] >= 1).all()
+    # A label with a single positive is trained on.
+    assert (in_train[totals == 1] == 1).all()
+    # Common labels keep their share in the test part.
+    common = totals >= 50
+    np.testing.assert_allclose(in_test[common] / totals[common], 0.2, atol=0.03)
+
+
+@pytest.mark.parametrize(
+    ("test_size", "n_test"), [(0.2, 200), (0.25, 250), (0.3333, 334), (137, 137)]
+)
+def test_split_sizes_follow_test_size(test_size, n_test):
+    Y = imbalanced_indicator()
+    train, test = multilabel_train_test_split_indices(Y, test_size=test_size, random_state=0)
+    assert len(test) == n_test and len(train) == len(Y) - n_test
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(Y)))
+    assert np.array_equal(train, np.sort(train)) and np.array_equal(test, np.sort(test))
+
+
+def test_split_is_deterministic_per_seed_and_leaves_global_rng_alone():
+    Y = imbalanced_indicator()
+    state = np.random.get_state()
+    first = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
+    again = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=3)
+    other = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=4)
+    multilabel_train_test_split_indices(Y, test_size=0.2, random_state=None)
+    instance = multilabel_train_test_split_indices(
+        Y, test_size=0.2, random_state=np.random.RandomState(3)
+    )
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    assert np.array_equal(first[1], again[1])
+    assert np.array_equal(first[1], instance[1])
+    assert not np.array_equal(first[1], other[1])
+
+
+def test_split_accepts_sparse_indicator_matrices_unchanged():
+    Y = imbalanced_indicator()
+    Y_sparse = sp.csr_matrix(Y.astype(np.int64))
+    data = Y_sparse.data.copy()
+    dense = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    sparse = multilabel_train_test_split_indices(Y_sparse, test_size=0.2, random_state=0)
+    assert np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1])
+    assert np.array_equal(Y_sparse.data, data)
+    coo = multilabel_train_test_split_indices(Y_sparse.tocoo(), test_size=0.2, random_state=0)
+    assert np.array_equal(dense[1], coo[1])
+
+
+def test_split_stratifies_class_labels():
+    y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 8 + ["d"] * 2 + ["e"])
+    train, test = multilabel_train_test_split_indices(y, test_size=0.25, random_state=0)
+    assert len(test) == 26
+    classes, counts = np.unique(y[test], return_counts=True)
+    assert dict(zip(classes.tolist(), counts.tolist(), strict=True)) == {
+        "a": 15,
+        "b": 8,
+        "c": 2,
+        "d": 1,
+    }
+    assert "e" in y[train]
+
+
+def test_split_fills_with_unlabeled_rows():
+    Y = np.zeros((50, 3), dtype=int)
+    Y[:6, 0] = 1
+    Y[6:8, 1] = 1
+    train, test = multilabel_train_test_split_indices(Y, test_size=10, random_state=0)
+    assert len(test) == 10 and len(train) == 40
+    assert Y[test].sum(axis=0).tolist() == [1, 1, 0]
+    assert (Y[test].sum(axis=1) == 0).sum() == 8
+
+
+@pytest.mark.parametrize(
+    ("test_size", "match"),
+    [(0, r"test_size=0 must leave"), (1.0, r"test_size must be .* got 1\.0"), (1000, "1000")],
+)
+def test_split_rejects_bad_test_size(test_size, match):
+    with pytest.raises(ValueError, match=match):
+        multilabel_train_test_split_indices(imbalanced_indicator(), test_size=test_size)
+
+
+def test_split_rejects_continuous_targets():
+    with pytest.raises(ValueError, match="Y must be a multi-label indicator .* continuous"):
+        multilabel_train_test_split_indices(np.random.RandomState(0).rand(9, 2), test_size=0.2)

@@ -1,0 +1,35 @@
+"""The Keras network: pooling over real tokens only, and the positive-weighted loss."""
+
+import numpy as np
+
+from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
+
+
+def test_positive_weight_changes_the_loss():
+    y_true = np.array([[1.0, 0.0], [1.0, 1.0]], np.float32)
+    y_pred = np.array([[0.2, 0.3], [0.6, 0.9]], np.float32)
+    plain = np.asarray(positive_weighted_binary_crossentropy([1, 1])(y_true, y_pred))
+    weighted = np.asarray(positive_weighted_binary_crossentropy([3, 1])(y_true, y_pred))
+    expected = -(np.log(y_pred) * y_true + np.log(1 - y_pred) * (1 - y_true)).mean(axis=1)
+    np.testing.assert_allclose(plain, expected, rtol=1e-5)
+    np.testing.assert_allclose(weighted - plain, -np.log(y_pred[:, 0]), rtol=1e-5)
+
+
+def test_outputs_ignore_trailing_padding_and_keep_the_layer_names():
+    model = build_text_cnn(
+        n_ids=10,
+        n_outputs=2,
+        output_activation="sigmoid",
+        embedding_dim=4,
+        filter_sizes=(1, 3),
+        num_filters=3,
+        dropout=0.5,
+        seed=0,
+    )
+    ids = np.array([[2, 3, 4], [5, 0, 0]], np.int32)
+    padded = np.hstack([ids, np.zeros((2, 4), np.int32)])
+    np.testing.assert_allclose(
+        model.predict_on_batch(padded), model.predict_on_batch(ids), atol=1e-6
+    )
+    names = {layer.name for layer in model.layers}
+    assert {"embedding", "convolutions", "dropout", "output"} <= names
