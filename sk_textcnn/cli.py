@@ -190,6 +190,10 @@ def _terminal_verbosity(quiet):
     return int(sys.stdout.isatty() or sys.stderr.isatty())
 
 
+def _model_name(model):
+    return type(model[-1] if isinstance(model, Pipeline) else model).__name__
+
+
 def _build_model(recommended, seed):
     """The model to train and the TextCNNClassifier inside it that plain --set names reach."""
     if recommended:
@@ -228,7 +232,7 @@ def _train(args):
     if not args.quiet:
         kind = "multi-label" if multilabel else "single-label"
         print(
-            f"{PROG}: trained {type(model).__name__} on {len(texts)} documents, {len(labels)} "
+            f"{PROG}: trained {_model_name(model)} on {len(texts)} documents, {len(labels)} "
             f"labels ({kind}); saved {args.model}",
             file=sys.stderr,
         )
@@ -306,10 +310,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _model_name(model):
-    return type(model[-1] if isinstance(model, Pipeline) else model).__name__
 
 
 def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved, data):
