@@ -10,7 +10,6 @@ stderr naming the file, line, column or parameter.
 """
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -461,28 +460,24 @@ def _predict(args):
 
 
 def _explain(args):
+    # Imported here: only this command needs it.
+    from sk_textcnn.explanations import explain
+
     saved = _load_model(args.model)
+    model = saved["model"]
+    if not isinstance(model, Pipeline):
+        # make_multilabel_ensemble(): its network is what can be explained exactly.
+        model = model.estimator_.named_estimators_["cnn"]
+        print(
+            f"{PROG}: note: explaining the ensemble's network; the ensemble's decisions also "
+            "weigh its linear model and its own thresholds",
+            file=sys.stderr,
+        )
+    labels = "all" if args.all_labels else (args.label or "predicted")
     try:
-        explanations = importlib.import_module("sk_textcnn.explain")
-    except ModuleNotFoundError as error:
-        if error.name != "sk_textcnn.explain":
-            raise
-        raise CommandError(
-            "explain needs sk_textcnn.explain, which this installation of sk-textcnn lacks."
-        ) from None
-    labels = None
-    if args.label:
-        names = saved["labels"]
-        missing = [label for label in args.label if label not in names]
-        if missing:
-            raise CommandError(
-                f"--label {missing[0]}: the model has no such label (labels: "
-                f"{', '.join(names[:20])}{', ...' if len(names) > 20 else ''})."
-            )
-        # Multi-label models number their outputs; single-label ones use the names.
-        labels = [names.index(label) if saved["multilabel"] else label for label in args.label]
-    try:
-        results = explanations.explain(saved["model"], args.text, labels=labels, top_k=args.top_k)
+        results = explain(
+            model, args.text, labels=labels, top_k=args.top_k, label_names=saved["labels"]
+        )
     except (ValueError, TypeError) as error:
         raise CommandError(f"explain failed: {error}") from None
     print("\n\n".join(str(result) for result in results))
@@ -606,18 +601,21 @@ def build_parser():
     explain = commands.add_parser(
         "explain",
         help="show the words behind a saved model's decisions",
-        description="Explain the model's labels for each TEXT (needs sk_textcnn.explain).",
+        description="For each TEXT, the n-grams behind each label's score and their exact "
+        "contributions (sk_textcnn.explain).",
     )
     explain.add_argument("model", metavar="MODEL", help=f"a model saved by '{PROG} train'")
     explain.add_argument("text", metavar="TEXT", nargs="+", help="documents to explain")
-    explain.add_argument(
+    chosen = explain.add_mutually_exclusive_group()
+    chosen.add_argument(
         "--label",
         action="append",
         metavar="NAME",
         help="explain this label (repeatable; default: the predicted labels)",
     )
+    chosen.add_argument("--all-labels", action="store_true", help="explain every label")
     explain.add_argument(
-        "--top-k", type=int, default=10, metavar="K", help="words shown per label (10)"
+        "--top-k", type=int, default=5, metavar="K", help="n-grams shown per label (5)"
     )
     explain.set_defaults(run=_explain)
     return parser

@@ -6,14 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import types
 
 import joblib
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from sk_textcnn import cli
+from sk_textcnn import cli, explain
 from sk_textcnn.cli import main
 from tests.conftest import NEGATIVE, POSITIVE
 
@@ -373,46 +372,45 @@ def test_evaluate_refuses_several_labels_for_a_single_label_model(
 # ---------------------------------------------------------------------------- explain
 
 
-def test_explain_says_when_explanations_are_missing(sentiment_model, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "sk_textcnn.explain", None)
-    status, _, err = run(["explain", sentiment_model, "good film"], capsys)
-    assert_one_line_error(status, err, "sk_textcnn.explain")
+def test_explain_prints_the_ngrams_behind_the_predicted_labels(sentiment_model, capsys):
+    status, out, _ = run(["explain", sentiment_model, "a great good film", "--top-k", "2"], capsys)
+    assert status == 0
+    pipeline = joblib.load(sentiment_model)["model"]
+    (expected,) = explain(pipeline, ["a great good film"], top_k=2)
+    assert out == f"{expected}\n"
+    assert out.startswith("'a great good film'")
 
 
-def test_explain_passes_documents_labels_and_top_k(topics_model, capsys, monkeypatch):
-    calls = []
-
-    class Explanation:
-        def __init__(self, text):
-            self.text = text
-
-        def __str__(self):
-            return f"because of {self.text!r}"
-
-    def explain(model, documents, *, labels=None, top_k=10):
-        calls.append((model, documents, labels, top_k))
-        return [Explanation(text) for text in documents]
-
-    fake = types.ModuleType("sk_textcnn.explain")
-    fake.explain = explain
-    monkeypatch.setitem(sys.modules, "sk_textcnn.explain", fake)
+def test_explain_names_multilabel_labels(topics_model, capsys):
     status, out, _ = run(
-        ["explain", topics_model, "great film", "bad", "--label", "pos", "--top-k", "3"], capsys
+        ["explain", topics_model, "great film", "bad", "--label", "cinema", "--top-k", "1"], capsys
     )
     assert status == 0
-    assert out == "because of 'great film'\n\nbecause of 'bad'\n"
-    ((model, documents, labels, top_k),) = calls
-    assert (documents, labels, top_k) == (["great film", "bad"], [2], 3)
-    assert type(model).__name__ == "Pipeline"
+    first, second = out.strip().split("\n\n")
+    assert first.startswith("'great film'") and second.startswith("'bad'")
+    for block in (first, second):
+        lines = block.splitlines()
+        assert lines[1].startswith("cinema: probability")
+        assert len(lines) <= 3  # the document, the label, at most one n-gram
+    status, out, _ = run(["explain", topics_model, "great film", "--all-labels"], capsys)
+    assert [line.split(":")[0] for line in out.splitlines() if ": probability" in line] == [
+        "cinema",
+        "neg",
+        "pos",
+    ]
     status, _, err = run(["explain", topics_model, "x", "--label", "sequel"], capsys)
-    assert_one_line_error(status, err, "--label sequel")
+    assert_one_line_error(status, err, "'sequel'", "labels")
 
 
-def test_explain_with_the_real_module(sentiment_model, capsys):
-    pytest.importorskip("sk_textcnn.explain")
-    status, out, _ = run(["explain", sentiment_model, "a great good film"], capsys)
+def test_explain_of_the_ensemble_explains_its_network(ensemble_model, capsys):
+    status, out, err = run(["explain", ensemble_model, "great film", "--all-labels"], capsys)
     assert status == 0
-    assert out.strip()
+    assert "explaining the ensemble's network" in err
+    network = joblib.load(ensemble_model)["model"].estimator_.named_estimators_["cnn"]
+    (expected,) = explain(
+        network, ["great film"], labels="all", top_k=5, label_names=["cinema", "neg", "pos"]
+    )
+    assert out == f"{expected}\n"
 
 
 # ---------------------------------------------------------------------------- bad input
