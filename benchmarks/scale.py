@@ -143,6 +143,8 @@ def main(argv=None):
     try:
         for workload in results:
             for engine, (backend, n_jobs) in engines.items():
+                if n_jobs == 2:  # loky stops idle workers: have two ready, as timed above
+                    Parallel(n_jobs=2)(delayed(_import_sk_textcnn)() for _ in range(2))
                 with parallel_config(backend=backend) if backend else nullcontext():
                     if workload == "ensemble":
                         run = run_ensemble(epoch_params, n_jobs, train, Y_train, test, Y_test)
