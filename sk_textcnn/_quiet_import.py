@@ -2,28 +2,39 @@
 
 import os
 import sys
+import tempfile
 
 
 def import_tensorflow_quietly():
     """Import TensorFlow and initialise its devices with the process's stderr muted.
 
-    The TensorFlow wheel logs CUDA probing ("Could not find cuda drivers", "failed call to
-    cuInit") from C++ before its log-level settings apply, so only muting file descriptor 2
-    keeps ``import sk_textcnn`` quiet. Nothing is muted when TensorFlow is already imported or
-    when the user set ``TF_CPP_MIN_LOG_LEVEL`` (they then chose which logs they want).
+    TensorFlow's C++ start-up notices ("oneDNN custom operations are on", "Could not find cuda
+    drivers") reach file descriptor 2 whatever its log-level settings say: TensorFlow 2.21 prints
+    them even with ``TF_CPP_MIN_LOG_LEVEL=3``. So file descriptor 2 is redirected to a temporary
+    file during the import, whatever that variable says, and what was captured is written back to
+    stderr only if the import fails, where it may explain why. ``TF_CPP_MIN_LOG_LEVEL`` is set to
+    ``"2"`` (TensorFlow's later info and warning logs hidden) only when the user has not set it.
+    Nothing is done when TensorFlow is already imported.
     """
-    if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    if "tensorflow" in sys.modules:
         return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.stderr.flush()
     saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow as tf
+    failed = False
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
 
-        tf.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+            tf.config.list_physical_devices()
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if failed:
+                captured.seek(0)
+                sys.stderr.write(captured.read().decode("utf-8", errors="replace"))
+                sys.stderr.flush()

@@ -2,8 +2,11 @@
 
 Supported formats are GloVe text (``word v1 v2 ...`` per line), word2vec text (the same with a
 ``n_words dim`` header line) and word2vec binary.  Files ending in ``.gz`` or ``.bz2`` are
-(de)compressed transparently.  Files are read line by line (text) or record by record (binary),
-so memory grows with the number of words kept, not with the size of the file.
+(de)compressed transparently.  The header rule for text read with ``format="auto"``: a first
+line of exactly two integers is a word2vec header, and the first record must then have exactly
+``dim`` values; the writer never starts a GloVe file with such a line, so what it writes reads
+back equal.  Files are read line by line (text) or record by record (binary), so memory grows
+with the number of words kept, not with the size of the file.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
 _READ_FORMATS = ("auto", "glove", "word2vec", "word2vec-binary")
 _WRITE_FORMATS = ("glove", "word2vec", "word2vec-binary")
 _HEADER_RE = re.compile(r"[+-]?[0-9]+[ \t]+[+-]?[0-9]+")
+_BOM = "\ufeff"
 _CHUNK_SIZE = 1 << 20
 _BLOCK_ROWS = 4096
 
@@ -85,7 +89,7 @@ def _parse_header(text: str, where: str) -> tuple[int, int]:
 def _iter_text(
     fh: IO[bytes], name: str, fmt: str, encoding: str
 ) -> Iterator[tuple[str, str, list[str], int | None]]:
-    dim = n_declared = None
+    dim = n_declared = header_line = None
     for lineno, raw in enumerate(fh, 1):
         where = f"{name}, line {lineno}"
         try:
@@ -94,15 +98,29 @@ def _iter_text(
             binary_hint = " (if the file is binary, pass format='word2vec-binary')"
             hint = binary_hint if n_declared is not None else ""
             raise ValueError(f"{where}: cannot decode as {encoding}: {exc}{hint}") from exc
+        if lineno == 1:
+            line = line.removeprefix(_BOM)
         if not line:
             continue
         if dim is None:
             if fmt == "word2vec" or (fmt == "auto" and _HEADER_RE.fullmatch(line)):
                 n_declared, dim = _parse_header(line, where)
+                header_line = lineno
                 continue
             dim = len(line.split(" ")) - 1
             if dim < 1:
                 raise ValueError(f"{where}: expected a word followed by its vector, got {line!r}")
+        elif header_line is not None:
+            # The first record must match the header exactly: with a lower dimension, "a 1 2"
+            # would otherwise split from the right into the word "a 1" and one value.
+            n_values = len(line.split(" ")) - 1
+            if n_values != dim:
+                hint = f"; if line {header_line} is not a header, pass format='glove'"
+                raise ValueError(
+                    f"{where}: the header on line {header_line} declares {dim} vector values "
+                    f"per word, but this first record has {n_values}{hint if fmt == 'auto' else ''}"
+                )
+            header_line = None
         # Split from the right: a word may contain spaces (e.g. GloVe 840B), numbers never do.
         parts = line.rsplit(" ", dim)
         if len(parts) != dim + 1:
@@ -114,11 +132,13 @@ def _iter_text(
 
 def _iter_binary(fh: IO[bytes], name: str) -> Iterator[tuple[str, str, bytes, int]]:
     header = fh.readline(256)
+    offset = len(header)
+    header = header.removeprefix(_BOM.encode("utf-8"))
     if not header.strip():
         return
     n_declared, dim = _parse_header(header.decode("ascii", errors="replace"), f"{name}, header")
     size = 4 * dim
-    buf, pos, offset, eof = b"", 0, len(header), False
+    buf, pos, eof = b"", 0, False
     for index in range(n_declared):
         where = f"{name}, word index {index}"
         while True:
@@ -200,7 +220,8 @@ def load_word_vectors(
         ``n_words dim`` followed, per word, by the word's UTF-8 bytes, a space and ``dim``
         little-endian float32 values (optionally followed by a newline).  ``"auto"``: a name
         ending in ``.bin`` (before any ``.gz``/``.bz2``) is word2vec binary; otherwise the file
-        is text, and a first line made of exactly two integers is read as a word2vec header.
+        is text, and a first line made of exactly two integers is read as a word2vec header
+        (pass ``"glove"`` for a GloVe file whose first line is a number and one value).
     vocabulary : iterable of str or mapping, optional
         If given, keep only these words (for a mapping, its keys).  Reading stops early once
         every vocabulary word has been found.
@@ -222,7 +243,8 @@ def load_word_vectors(
     ValueError
         If ``format``, ``limit`` or ``encoding`` is invalid; if the file is malformed (a bad
         header, a non-numeric value, a vector whose dimension differs from the first vector's
-        or from the header's, a line that cannot be decoded, a truncated binary record or
+        or from the header's, a first record whose number of fields is not the header's
+        dimension plus one, a line that cannot be decoded, a truncated binary record or
         compressed stream, fewer records than the header declares); if it contains no vectors;
         or if none of the vocabulary words are found.  The message names the file and the
         1-based line number (text) or the 0-based word index (binary).
@@ -236,11 +258,13 @@ def load_word_vectors(
     Words may contain spaces in text files (as a few do in GloVe 840B): a line is split from
     the right, the last ``dim`` space-separated fields being the vector.  ``dim`` comes from
     the header, or else from the first line (number of fields minus one), so a line with too
-    many fields reads as a word with spaces; only lines with too few fields are detected.
-    Fields must be separated by single spaces.  When a word occurs more than once, the first
-    occurrence is kept.  Lines that are not kept (words outside ``vocabulary``, repeated
-    words) have their field count checked but their values are not parsed.  For word2vec
-    files, at most ``n_words`` records are read.
+    many fields reads as a word with spaces; only lines with too few fields are detected,
+    except that the first record after a header must have exactly ``dim`` values (so a header
+    with too low a dimension is an error, not words with spaces in them).  Fields must be
+    separated by single spaces.  A UTF-8 byte-order mark at the start of the file is skipped.
+    When a word occurs more than once, the first occurrence is kept.  Lines that are not kept
+    (words outside ``vocabulary``, repeated words) have their field count checked but their
+    values are not parsed.  For word2vec files, at most ``n_words`` records are read.
 
     Examples
     --------
@@ -336,6 +360,12 @@ def load_word_vectors(
     return WordVectors(words, np.concatenate([*blocks, block[:filled]]))
 
 
+def _decimal(value: float) -> str:
+    """``'%.9g'`` (exact for float32), with ``.0`` appended where that would read as an integer."""
+    text = f"{value:.9g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
 def save_word_vectors(
     path: str | os.PathLike,
     words: Sequence[str],
@@ -350,10 +380,13 @@ def save_word_vectors(
     path : str or os.PathLike
         File to write.  A ``.gz`` or ``.bz2`` suffix selects gzip or bz2 compression.
     words : sequence of str
-        The words, non-empty and without spaces or newlines.
+        The words, non-empty, without spaces or newlines, and not starting with a byte-order
+        mark (U+FEFF, which the reader skips).
     vectors : array-like of shape (len(words), dim)
         The vectors; converted to float32.  Text formats write each value with ``'%.9g'``,
-        which reproduces the float32 value exactly.
+        which reproduces the float32 value exactly; one-dimensional vectors get a decimal
+        point (``1.0``, not ``1``), so that a first line such as ``10 1.0`` cannot be read as
+        a word2vec header.
     format : {"glove", "word2vec", "word2vec-binary"}, default="glove"
         Output format: GloVe text (no header), word2vec text (``n_words dim`` header) or
         word2vec binary (header, then per word its UTF-8 bytes, a space, ``dim``
@@ -367,7 +400,7 @@ def save_word_vectors(
     ------
     ValueError
         If ``format`` is unknown, ``vectors`` is not a non-empty 2-D array with one row per
-        word, or a word is empty or contains a space or a newline.
+        word, or a word is empty, contains a space or a newline or starts with U+FEFF.
 
     Examples
     --------
@@ -386,9 +419,16 @@ def save_word_vectors(
             f"{array.shape} for {len(words)} words"
         )
     for word in words:
-        if not isinstance(word, str) or not word or " " in word or "\n" in word:
+        if (
+            not isinstance(word, str)
+            or not word
+            or " " in word
+            or "\n" in word
+            or word.startswith(_BOM)
+        ):
             raise ValueError(
-                f"words must be non-empty strings without spaces or newlines: {word!r}"
+                "words must be non-empty strings without spaces or newlines, not starting with "
+                f"a byte-order mark (U+FEFF): {word!r}"
             )
     n_words, dim = array.shape
     if fmt == "word2vec-binary":
@@ -396,6 +436,12 @@ def save_word_vectors(
         records = (
             word.encode("utf-8") + b" " + row.tobytes() + b"\n"
             for word, row in zip(words, little, strict=True)
+        )
+    elif dim == 1:
+        # "word 3" would read as a word2vec header "n_words dim": the value gets a decimal point.
+        records = (
+            f"{word} {_decimal(value)}\n".encode()
+            for word, (value,) in zip(words, array.tolist(), strict=True)
         )
     else:
         row_format = " %.9g" * dim + "\n"  # 9 significant digits round-trip float32

@@ -170,6 +170,59 @@ def test_auto_detects_text_header_vs_glove(tmp_path):
     _assert_loaded(load_word_vectors(w2v), ["3", "4"], [[0.5], [1.5]])
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize(
+    ("words", "vectors"),
+    [
+        (["1", "x"], [[1], [2]]),  # "1 1" was taken for a header of 1 word
+        (["10", "20"], [[1], [2]]),  # "10 1" was taken for a header of 10 words
+        (["3", "4"], [[-0.0], [5e20]]),
+        (["1", "2"], [[3, 4], [5, 6]]),
+    ],
+)
+def test_number_words_round_trip_with_auto_format(tmp_path, fmt, words, vectors):
+    path = tmp_path / f"v{FORMATS[fmt]}"
+    save_word_vectors(path, words, vectors, format=fmt)
+    _assert_loaded(load_word_vectors(path), words, vectors)
+
+
+def test_one_dimensional_glove_values_carry_a_decimal_point(tmp_path):
+    # So that the first line of a GloVe file written here is never "n_words dim".
+    path = tmp_path / "v.txt"
+    save_word_vectors(path, ["10", "x", "y"], [[1], [-3], [0.25]])
+    assert path.read_bytes() == b"10 1.0\nx -3.0\ny 0.25\n"
+
+
+def test_headerless_glove_starting_with_two_numbers_reads_as_glove(tmp_path):
+    # A file from elsewhere: format="auto" takes "10 1" for a header, format="glove" does not.
+    path = _write(tmp_path / "v.txt", b"10 1\n20 2\n")
+    _assert_loaded(load_word_vectors(path, format="glove"), ["10", "20"], [[1], [2]])
+    _raises(path, r"header declares 10 words but the file has only 1")
+
+
+@pytest.mark.parametrize("fmt", ["auto", "word2vec"])
+def test_error_header_dimension_lower_than_data(tmp_path, fmt):
+    # Split from the right, "a 1 2" would become the word "a 1" with the vector [2].
+    path = _write(tmp_path / "v.txt", b"2 1\na 1 2\nb 3 4\n")
+    message = r"line 2: the header on line 1 declares 1 vector values per word, but this first "
+    hint = r"record has 2; if line 1 is not a header, pass format='glove'"
+    _raises(path, message + (hint if fmt == "auto" else r"record has 2$"), format=fmt)
+
+
+def test_error_header_dimension_higher_than_first_record(tmp_path):
+    path = _write(tmp_path / "v.txt", b"2 3\na 1 2\nb 3 4\n")
+    _raises(path, r"line 2: the header on line 1 declares 3 vector values .* record has 2")
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_byte_order_mark_is_skipped(tmp_path, fmt, compression):
+    path = tmp_path / f"v{FORMATS[fmt]}{compression}"
+    save_word_vectors(tmp_path / f"plain{FORMATS[fmt]}", WORDS, VECTORS, format=fmt)
+    _write(path, b"\xef\xbb\xbf" + (tmp_path / f"plain{FORMATS[fmt]}").read_bytes())
+    _assert_loaded(load_word_vectors(path), WORDS, VECTORS)
+
+
 def test_encoding_latin1(tmp_path):
     path = _write(tmp_path / "v.txt", "café 1 2\n".encode("latin-1"))
     assert load_word_vectors(path, encoding="latin-1").words == ["café"]
@@ -445,22 +498,28 @@ def test_missing_file_raises_file_not_found(tmp_path):
         (["a b"], [[1.0]]),  # space in word
         (["a\nb"], [[1.0]]),  # newline in word
         ([""], [[1.0]]),  # empty word
+        (["ok", "\ufeffa"], [[1.0], [2.0]]),  # a byte-order mark, which the reader skips
     ],
 )
 def test_save_rejects_bad_input(tmp_path, words, vectors):
-    with pytest.raises(ValueError):
+    message = "vectors must be a non-empty 2-D array|words must be non-empty strings without"
+    with pytest.raises(ValueError, match=message):
         save_word_vectors(tmp_path / "x.txt", words, vectors)
+    assert not (tmp_path / "x.txt").exists()
 
 
 # --------------------------------------------------------------------------- property test
 
+# Any word the writer accepts: no space or newline, no leading byte-order mark; numbers often,
+# since a first line of two numbers is what could pass for a word2vec header.
 _words = st.lists(
-    st.text(
-        alphabet=st.characters(
-            blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc"),
-        ),
-        min_size=1,
-        max_size=6,
+    st.one_of(
+        st.integers(-(10**6), 10**6).map(str),
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" \n"),
+            min_size=1,
+            max_size=6,
+        ).filter(lambda word: not word.startswith("\ufeff")),
     ),
     min_size=1,
     max_size=6,
@@ -474,7 +533,10 @@ def _word_vectors(draw):
     dim = draw(st.integers(1, 4))
     values = draw(
         st.lists(
-            st.floats(width=32, allow_nan=False, allow_infinity=False),
+            st.one_of(
+                st.integers(-(10**6), 10**6).map(float),
+                st.floats(width=32, allow_nan=False),
+            ),
             min_size=len(words) * dim,
             max_size=len(words) * dim,
         )
@@ -482,17 +544,18 @@ def _word_vectors(draw):
     return words, np.array(values, dtype=np.float32).reshape(len(words), dim)
 
 
+@pytest.mark.parametrize("read_format", ["auto", "the written one"])
 @pytest.mark.parametrize("compression", ["", ".gz"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=_word_vectors())
-def test_round_trip_property(tmp_path, fmt, compression, data):
+def test_round_trip_property(tmp_path, fmt, compression, read_format, data):
     words, vectors = data
     path = tmp_path / f"prop{FORMATS[fmt]}{compression}"
     save_word_vectors(path, words, vectors, format=fmt)
-    wv = load_word_vectors(path, format=fmt)
+    wv = load_word_vectors(path, format="auto" if read_format == "auto" else fmt)
     assert wv.words == words
     assert wv.vectors.dtype == np.float32
     assert wv.vectors.shape == vectors.shape
