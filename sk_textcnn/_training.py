@@ -5,6 +5,7 @@
 """
 
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,6 +19,35 @@ from sk_textcnn._batching import (
     length_sorted_batches,
     predict_in_batches,
 )
+
+
+class FitProgress:
+    """One line per fit of a meta-estimator, as it starts: which fit, and the time left.
+
+    The time left is the mean duration of the fits done so far times the fits left,
+    counting the one starting.
+    """
+
+    def __init__(self, owner, total, verbose):
+        self.owner, self.total, self.verbose = type(owner).__name__, total, verbose
+        self.started, self.start = 0, time.perf_counter()
+
+    def starting(self, what):
+        """Say that fit ``what`` starts (when ``verbose``)."""
+        if self.verbose:
+            left = ""
+            if self.started:
+                per_fit = (time.perf_counter() - self.start) / self.started
+                left = f", about {_duration(per_fit * (self.total - self.started))} left"
+            print(
+                f"[{self.owner}] {self.started + 1}/{self.total} fitting {what}{left}", flush=True
+            )
+        self.started += 1
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
 def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):

@@ -25,6 +25,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
+from sk_textcnn._training import FitProgress
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer
@@ -53,6 +54,9 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
     at_least_one_label : bool, default=False
         Whether ``predict`` gives a sample that reaches no threshold its most probable label;
         see :func:`~sk_textcnn.label_decisions`.
+    verbose : int, default=0
+        When positive, print a line as each estimator's fit starts (its name, and the time
+        left for the whole ``fit``). The estimators' own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -93,13 +97,17 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         "weights": ["array-like", None],
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "at_least_one_label": ["boolean"],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False):
+    def __init__(
+        self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False, verbose=0
+    ):
         self.estimators = estimators
         self.weights = weights
         self.threshold = threshold
         self.at_least_one_label = at_least_one_label
+        self.verbose = verbose
 
     def get_params(self, deep=True):
         """Get parameters, including those of the named estimators when ``deep``.
@@ -164,7 +172,11 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
             )
         self._validate_names(names)
         self.weights_ = self._check_weights()
-        self.estimators_ = [clone(estimator).fit(X, y) for _, estimator in self.estimators]
+        progress = FitProgress(self, len(names), self.verbose)
+        self.estimators_ = []
+        for name, estimator in self.estimators:
+            progress.starting(name)
+            self.estimators_.append(clone(estimator).fit(X, y))
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = np.arange(y.shape[1])
         self.sparse_output_ = sp.issparse(y)
@@ -231,7 +243,7 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         )
 
 
-def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
+def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, verbose=0):
     """Build the most accurate multi-label text model measured here, for raw documents.
 
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
@@ -254,6 +266,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         labels keep 0.5.
     random_state : int or None, default=None
         Seeds the network and the folds.
+    verbose : int, default=0
+        1: a line as each fold's fit (and the final one) starts, with the time left for the
+        whole fit, and a line per model within it; 2: also the network's one line per
+        epoch.
 
     Returns
     -------
@@ -274,7 +290,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         [
             (
                 "cnn",
-                make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=random_state)),
+                make_pipeline(
+                    SequenceVectorizer(),
+                    TextCNNClassifier(random_state=random_state, verbose=2 if verbose >= 2 else 0),
+                ),
             ),
             (
                 "linear",
@@ -283,7 +302,8 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
                     OneVsRestClassifier(LogisticRegression(C=100, max_iter=1000)),
                 ),
             ),
-        ]
+        ],
+        verbose=verbose,
     )
     return MultiLabelThresholdClassifier(
         blend,
@@ -291,4 +311,5 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         min_positives=min_positives,
         at_least_one_label=True,
         random_state=random_state,
+        verbose=verbose,
     )

@@ -40,6 +40,7 @@ from sk_textcnn._multilabel import (
     set_multilabel_tags,
 )
 from sk_textcnn._random import check_random_state
+from sk_textcnn._training import FitProgress
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 
 __all__ = ["MultiLabelThresholdClassifier", "label_decisions", "tune_thresholds"]
@@ -274,6 +275,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split or the folds (not the estimator). NumPy's global random
         state is never used.
+    verbose : int, default=0
+        When positive, print a line as each fit of ``estimator`` starts (which fold, and the
+        time left for the whole ``fit``). The estimator's own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -331,6 +335,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         "refit": ["boolean"],
         "cv": [Interval(Integral, 2, None, closed="left"), None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -344,6 +349,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         refit=False,
         cv=None,
         random_state=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.metric = metric
@@ -353,6 +359,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self.refit = refit
         self.cv = cv
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = set_multilabel_tags(super().__sklearn_tags__(), indicator_only=True)
@@ -387,23 +394,28 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         else:
             params = fit_params
         self.sparse_output_ = sp.issparse(y)
+        final_fit = self.refit or self.cv is not None
+        progress = FitProgress(self, (self.cv or 1) + final_fit, self.verbose)
 
         if self.cv is None:
             train, validation = multilabel_train_test_split_indices(
                 y, test_size=self.validation_fraction, random_state=self.random_state
             )
+            progress.starting("the estimator on the training split")
             estimator, proba = self._fit_and_score(X, y, params, train, validation)
             y_tuning = _safe_indexing(y, validation)
         else:
             folds = KFold(self.cv, shuffle=True, random_state=check_random_state(self.random_state))
             proba = np.empty(y.shape)
-            for train, validation in folds.split(np.empty((y.shape[0], 1))):
+            for fold, (train, validation) in enumerate(folds.split(np.empty((y.shape[0], 1)))):
+                progress.starting(f"fold {fold + 1} of {self.cv}")
                 proba[validation] = self._fit_and_score(X, y, params, train, validation)[1]
             y_tuning = y
         self.thresholds_ = tune_thresholds(
             y_tuning, proba, metric=self.metric, min_positives=self.min_positives
         )
-        if self.refit or self.cv is not None:
+        if final_fit:
+            progress.starting("the estimator on all samples")
             estimator = clone(self.estimator).fit(X, y, **params)
         self.estimator_ = estimator
         self.classes_ = np.arange(y.shape[1])
