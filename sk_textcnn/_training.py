@@ -182,10 +182,6 @@ class EpochLoop:
             best_epoch = None
             self.use_averaged_weights()
         callbacks.on_train_end(logs)
-        # Callbacks outlive the fit as parameters of the estimator: holding the network would
-        # make clone deep-copy it and pickle save it twice.
-        for callback in callbacks.callbacks:
-            callback.set_model(None)
         return best_epoch
 
     def use_averaged_weights(self):

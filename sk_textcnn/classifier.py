@@ -1,5 +1,6 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import copy
 import inspect
 import os
 import sys
@@ -189,9 +190,9 @@ class TextCNNClassifier(KerasClassifier):
         ``on_epoch_end`` (logs: ``"loss"`` and, with a validation split, ``"val_loss"``,
         ``"val_micro_f1"``, ``"val_macro_f1"``), and ``on_train_end``. Setting
         ``model.stop_training`` ends training after the current step. ``CSVLogger``,
-        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``; each
-        callback's ``model`` is released after training (the network is ``model_``), so
-        the estimator clones and pickles with its callbacks.
+        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. As
+        scikit-learn wants parameters left as given, each ``fit`` and ``partial_fit`` call
+        trains with fresh copies of these callbacks, kept as ``callbacks_``.
     verbose : int, default=0
         0 is silent; 1 shows Keras' progress bar for each epoch (steps, time left, running
         loss, and validation scores at its end); 2 or more prints one line per epoch.
@@ -221,6 +222,9 @@ class TextCNNClassifier(KerasClassifier):
         With ``early_stopping``: the epoch whose weights were kept.
     model_ : keras.Model
         The trained network.
+    callbacks_ : list of keras.callbacks.Callback
+        The copies of ``callbacks`` that the last ``fit`` or ``partial_fit`` call ran, with
+        what they recorded; not kept by pickling.
     history_ : dict of list
         Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
         ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
@@ -780,6 +784,9 @@ class TextCNNClassifier(KerasClassifier):
         return callbacks
 
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
+        # Copies, as fit must leave its parameters as they were (clone and pickle then work
+        # on them after a fit: a used CSVLogger holds a closed file, TensorBoard its writers).
+        self.callbacks_ = [copy.deepcopy(callback) for callback in self._check_callbacks()]
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -788,7 +795,7 @@ class TextCNNClassifier(KerasClassifier):
             multiclass=self.target_type_ == "multiclass",
             jit_compile=self.jit_compile,
             verbose=self.verbose,
-            callbacks=self._check_callbacks(),
+            callbacks=self.callbacks_,
         )
         with expected_retracing():
             best_epoch = loop.run(
@@ -965,6 +972,8 @@ class TextCNNClassifier(KerasClassifier):
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        # Used callbacks hold files, summary writers and the network: not kept.
+        state.pop("callbacks_", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
@@ -664,6 +665,12 @@ def test_encoders_are_what_the_estimator_uses(multilabel_model):
 def _exercise_public_member(name, fitted, unfitted, tmp_path):
     """Use ``name`` as its docstring says, on a fitted and an unfitted estimator."""
     y = np.arange(60) % 2
+
+    def routed(request):
+        with config_context(enable_metadata_routing=True):
+            copy = clone(unfitted)
+            return request(copy) is copy and "True" in str(copy.get_metadata_routing())
+
     members = {
         "current_epoch": lambda: (fitted.current_epoch, unfitted.current_epoch) == (2, 0),
         "initialized_": lambda: fitted.initialized_ and not unfitted.initialized_,
@@ -678,9 +685,11 @@ def _exercise_public_member(name, fitted, unfitted, tmp_path):
         "get_params": lambda: fitted.get_params()["epochs"] == 2,
         "set_params": lambda: clone(unfitted).set_params(epochs=3).epochs == 3,
         "get_metadata_routing": lambda: "sample_weight" in str(fitted.get_metadata_routing()),
-        "set_fit_request": lambda: clone(unfitted).set_fit_request(sample_weight=True),
-        "set_partial_fit_request": lambda: clone(unfitted).set_partial_fit_request(classes=True),
-        "set_score_request": lambda: clone(unfitted).set_score_request(sample_weight=True),
+        "set_fit_request": lambda: routed(lambda c: c.set_fit_request(sample_weight=True)),
+        "set_partial_fit_request": lambda: routed(
+            lambda c: c.set_partial_fit_request(classes=True)
+        ),
+        "set_score_request": lambda: routed(lambda c: c.set_score_request(sample_weight=True)),
         "target_encoder": lambda: fitted.target_encoder.transform(y).shape == (60, 1),
         "feature_encoder": lambda: fitted.feature_encoder.transform(X_MULTI).shape == (60, 8),
     }
