@@ -45,6 +45,12 @@ def test_verbose_1_shows_a_progress_bar_per_epoch(capsys):
     assert "1/6" in out and "6/6" in out and "step - loss:" in out
 
 
+# Keras' TensorBoard callback trips Keras' own NumPy 2 deprecation (its __array__ signature).
+KERAS_ARRAY_DEPRECATION = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning"
+)
+
+
 class Recorder(keras.callbacks.Callback):
     """Records every hook called, with its logs; stops training at ``stop_at`` (epoch, step)."""
 
@@ -129,6 +135,7 @@ def test_csv_logger_writes_a_row_per_epoch(tmp_path):
     np.testing.assert_allclose([float(row["loss"]) for row in rows], model.history_["loss"])
 
 
+@KERAS_ARRAY_DEPRECATION
 def test_tensorboard_writes_event_files(tmp_path):
     pytest.importorskip("tensorboard")
     board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), write_graph=False)
@@ -138,6 +145,7 @@ def test_tensorboard_writes_event_files(tmp_path):
     assert len(model.history_["loss"]) == 2
 
 
+@KERAS_ARRAY_DEPRECATION
 def test_clone_pickle_and_grid_search_keep_working_with_callbacks(tmp_path):
     callbacks = [Recorder(), keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))]
     if importlib.util.find_spec("tensorboard"):
@@ -201,7 +209,7 @@ def test_repeated_fits_and_a_grid_search_print_nothing(log_level):
 
 
 def test_fit_progress_says_which_fit_starts_and_the_time_left(capsys, monkeypatch):
-    clock = iter([0.0, 30.0, 90.0])
+    clock = iter([0.0, 30.0, 90.0, 0.0])
     monkeypatch.setattr(_training, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
     progress = FitProgress(fast(), 3, verbose=1)
     for what in ("fold 1", "fold 2", "the last"):
