@@ -17,6 +17,7 @@ except ImportError:  # run as a file: python benchmarks/run_all.py
 SCRIPTS = [
     "vectorizer",
     "latency",
+    "explain",
     "throughput",
     "real_data_speed",
     "memory",

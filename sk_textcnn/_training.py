@@ -96,6 +96,23 @@ def expected_retracing():
         _retracing_filter.active -= 1
 
 
+def raise_if_diverged(model, loss, *, epoch):
+    """Stop training whose loss or weights are no longer finite, before NaN reaches predict.
+
+    A diverged network predicts NaN for every document (and so one class, or no label, for
+    all); the estimator drops it and keeps what it had before ``fit``.
+    """
+    if np.isfinite(loss) and all(np.isfinite(weights).all() for weights in model.get_weights()):
+        return
+    learning_rate = float(model.optimizer.learning_rate.numpy())
+    raise ValueError(
+        f"Training diverged: the loss was {loss} in epoch {epoch} and the network's weights "
+        "are no longer finite. The usual causes are a learning_rate too high for the optimizer "
+        f"(it is {learning_rate:g}) and extreme sample_weight, class_weight or positive_weight "
+        "values; lower or rescale them."
+    )
+
+
 @dataclass
 class EpochLoop:
     """Trains ``model`` (compiled, with weight averaging when ``averaging``) epoch by epoch.
@@ -155,6 +172,7 @@ class EpochLoop:
                 if self.model.stop_training:
                     break
             self.history["loss"].append(total / seen)
+            raise_if_diverged(self.model, self.history["loss"][-1], epoch=epoch + 1)
             if validation is not None:
                 # Judged and kept as averaged weights; the next epoch trains on from the raw ones.
                 with self.averaged_weights():

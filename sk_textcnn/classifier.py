@@ -4,8 +4,10 @@ import copy
 import inspect
 import os
 import sys
+import tempfile
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -31,12 +33,16 @@ from sk_textcnn._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from sk_textcnn._multilabel import predicted_indicator, set_multilabel_tags
+from sk_textcnn._multilabel import (
+    check_indicator_values,
+    predicted_indicator,
+    set_multilabel_tags,
+)
 from sk_textcnn._random import check_random_state
 from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
-from sk_textcnn.thresholds import tune_thresholds
+from sk_textcnn.thresholds import MIN_TUNING_POSITIVES, TUNING_GRID, tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
@@ -85,6 +91,10 @@ def _same_param(name, old, new):
     return np.shape(old) == np.shape(new) and bool(np.all(np.asarray(old) == np.asarray(new)))
 
 
+# Ids index the embedding as int32, and the table needs one row past the largest.
+_MAX_ID = np.iinfo(np.int32).max - 1
+
+
 def _holds_text(X):
     """Whether X looks like raw documents rather than token ids (checks one element)."""
     first = X
@@ -93,6 +103,24 @@ def _holds_text(X):
     if getattr(first, "dtype", np.dtype(int)).kind in "OSU" and getattr(first, "size", 0):
         first = np.asarray(first).flat[0]
     return isinstance(first, (str, bytes))
+
+
+def _check_label_types(y):
+    """Refuse labels mixing strings with other values: they cannot be sorted into classes."""
+    if sp.issparse(y) or np.asarray(y).dtype.kind != "O":
+        return
+    first_of_kind = {}
+    for label in np.asarray(y).ravel():
+        kind = next((text for text in (str, bytes) if isinstance(label, text)), object)
+        first_of_kind.setdefault(kind, label)
+    if len(first_of_kind) > 1:
+        examples = " and ".join(
+            f"{label!r} ({type(label).__name__})" for label in first_of_kind.values()
+        )
+        raise TypeError(
+            f"y mixes labels of different types, e.g. {examples}; give every label the same "
+            "type, e.g. y.astype(str)."
+        )
 
 
 class TextCNNClassifier(KerasClassifier):
@@ -206,8 +234,9 @@ class TextCNNClassifier(KerasClassifier):
     n_features_in_ : int
         Number of columns of X seen in ``fit``.
     n_ids_ : int
-        Rows of the embedding table: one more than the largest id seen in ``fit``. Larger ids
-        at prediction time are read as out-of-vocabulary.
+        Rows of the embedding table: one more than the largest id seen in ``fit``, which must
+        be below ``2**31 - 1``. Larger ids at prediction time, of any size, are read as
+        out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
         Decision thresholds ``predict`` applies (binary and multi-label targets), tuned when
         ``threshold="auto"``.
@@ -423,7 +452,10 @@ class TextCNNClassifier(KerasClassifier):
         return self
 
     def _check_ids(self, X, *, reset):
-        """Validate X as a 2-D matrix of non-negative integer token ids, as int32."""
+        """Validate X as a 2-D matrix of non-negative integer token ids, as int32.
+
+        With ``reset=False`` (after ``fit``), ids the network never saw become OOV_ID.
+        """
         if _holds_text(X):
             raise TypeError(
                 f"{type(self).__name__} expects integer token ids, got raw text. Put a "
@@ -441,13 +473,25 @@ class TextCNNClassifier(KerasClassifier):
             if np.any(offending):
                 row, column = np.argwhere(offending)[0]
                 raise ValueError(f"{problem}; X[{row}, {column}] = {X[row, column].item()!r}.")
+        if not reset:
+            # Before the cast to int32, which would wrap larger ids onto known ones.
+            return np.where(X >= self.n_ids_, OOV_ID, X).astype(np.int32)
+        if X.size and X.max() > _MAX_ID:
+            row, column = np.unravel_index(X.argmax(), X.shape)
+            raise ValueError(
+                f"Token ids must be at most {_MAX_ID}, as the embedding has one row per id up "
+                f"to the largest; X[{row}, {column}] = {X[row, column].item()!r}. Number the "
+                "vocabulary from 2 up, as SequenceVectorizer does."
+            )
         return X.astype(np.int32)
 
     def _encode_target(self, y, classes=None):
         """Learn the label encoding from y (or ``classes``) and return the training target."""
+        _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             self.sparse_output_ = sp.issparse(y)
             Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
             self.classes_ = np.arange(Y.shape[1])
@@ -541,14 +585,44 @@ class TextCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multi-label indicator matrix (dense or sparse).
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Non-negative, finite weight of each sample in the loss.
 
         Returns
         -------
         self : TextCNNClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            For invalid data or parameters, and when training diverges (the loss or the
+            weights stop being finite). After any exception, a KeyboardInterrupt included, a
+            fitted estimator keeps its previous model and a new one stays unfitted.
         """
+        # Trained aside and swapped in whole on success: an exception of any kind, a
+        # KeyboardInterrupt included, leaves a fitted estimator as it was and a new one unfitted,
+        # and nothing learned by an earlier fit survives a refit.
         if self.warm_start and self.initialized_:
+            # Trains the fitted network on, in place, as partial_fit does.
+            self._fit_network(X, y, sample_weight, warm=True)
+            return self
+        trainee = object.__new__(type(self))
+        learned = self._learned_attributes()
+        trainee.__dict__.update(
+            {name: value for name, value in vars(self).items() if name not in learned}
+        )
+        trainee._fit_network(X, y, sample_weight, warm=False)
+        self.__dict__ = vars(trainee)
+        return self
+
+    def _learned_attributes(self):
+        """Names of what ``fit`` learned: by scikit-learn's convention, those ending in "_"."""
+        return {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
+
+    def _fit_network(self, X, y, sample_weight, *, warm):
+        """The body of ``fit``: on the fitted network when ``warm``, else on an estimator that
+        holds no learned attribute."""
+        if warm:
             rng = self._training_rng(epochs_done=self.current_epoch)
             X, Y, sample_weight = self._continued_data(X, y, sample_weight)
         else:
@@ -565,24 +639,21 @@ class TextCNNClassifier(KerasClassifier):
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
         if tune:
             self.threshold_ = self._tuned_thresholds(*validation)
-        return self
 
     def _tuned_thresholds(self, X, Y):
-        """Per-label thresholds maximising F1 on the held-out part, guarded against overfitting.
+        """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
 
-        The network's probabilities are extreme (mostly near 0 or 1), so a label with a few
-        held-out positives gets a threshold just under their scores, often ~1e-5, which floods
-        that label on new documents: on Reuters, unguarded tuning dropped test micro-F1 from
-        0.86 to 0.34 (with the guards below it stays 0.86). Thresholds therefore come from a
-        coarse grid inside [0.05, 0.95], and labels with fewer than ``_MIN_TUNING_POSITIVES``
-        held-out positives keep 0.5.
+        The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
+        :mod:`sk_textcnn.thresholds` for the measurements behind it): a coarse grid inside
+        [0.05, 0.95], and labels with fewer than ``MIN_TUNING_POSITIVES`` held-out positives
+        keep 0.5.
         """
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
         return tune_thresholds(
             Y,
             self._outputs_of_ids(X),
-            candidates=_THRESHOLD_GRID,
-            min_positives=_MIN_TUNING_POSITIVES,
+            candidates=TUNING_GRID,
+            min_positives=MIN_TUNING_POSITIVES,
         )
 
     def _training_rng(self, *, epochs_done):
@@ -596,7 +667,9 @@ class TextCNNClassifier(KerasClassifier):
         X = self._check_ids(X, reset=True)
         check_consistent_length(X, y)
         Y = self._encode_target(y, classes)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
         if self.target_type_ != "multilabel-indicator":
             if self.class_weight is not None:
                 sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
@@ -663,10 +736,11 @@ class TextCNNClassifier(KerasClassifier):
         X = self._check_ids(X, reset=False)
         check_consistent_length(X, y)
         Y = self._encode_known_target(y)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
         if self.class_weight is not None and self.target_type_ != "multilabel-indicator":
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        X[X >= self.n_ids_] = OOV_ID
         return X, Y, sample_weight
 
     def _prior_logits(self, Y, sample_weight):
@@ -702,7 +776,8 @@ class TextCNNClassifier(KerasClassifier):
             optimizer=keras.optimizers.get(
                 {
                     "class_name": self.optimizer,
-                    "config": {"learning_rate": self.learning_rate, **averaging},
+                    # Keras takes only a Python float, not an int or a NumPy scalar.
+                    "config": {"learning_rate": float(self.learning_rate), **averaging},
                 }
             ),
             loss=loss,
@@ -815,9 +890,7 @@ class TextCNNClassifier(KerasClassifier):
     def _known_ids(self, X):
         """A raw X validated, with ids the network never saw read as out-of-vocabulary."""
         check_is_fitted(self)
-        X = self._check_ids(X, reset=False)
-        X[X >= self.n_ids_] = OOV_ID
-        return X
+        return self._check_ids(X, reset=False)
 
     def _network_outputs(self, X):
         """The network's outputs for a raw X: validated, unknown ids read as OOV."""
@@ -928,6 +1001,7 @@ class TextCNNClassifier(KerasClassifier):
     def _encode_known_target(self, y):
         """Encode y with the labels learned in ``fit``."""
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
             if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
                 raise ValueError(
@@ -962,13 +1036,25 @@ class TextCNNClassifier(KerasClassifier):
         Parameters
         ----------
         path : str or path-like
-            Destination ending in ``.keras``; load it with ``keras.saving.load_model``.
+            Destination ending in ``.keras``; load it with ``keras.saving.load_model``. The
+            legacy ``.h5`` format is refused: it cannot store the network's padding mask, so
+            Keras could not load such a file back.
         """
         check_is_fitted(self)
-        with warnings.catch_warnings():
-            # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
-            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
-            self.model_.save(path)
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(
+                f"export_network writes the native Keras format, so path must end in '.keras'; "
+                f"got {str(path)!r}."
+            )
+        # Written beside the destination and renamed, so a failure leaves no partial file.
+        with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+            temporary = Path(folder) / path.name
+            with warnings.catch_warnings():
+                # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
+                warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+                self.model_.save(temporary)
+            os.replace(temporary, path)
 
     def __getstate__(self):
         state = self.__dict__.copy()

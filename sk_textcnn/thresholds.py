@@ -17,7 +17,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.model_selection import KFold
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import check_is_fitted
@@ -39,12 +38,23 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
-from sk_textcnn._random import check_random_state
 from sk_textcnn._training import FitProgress
-from sk_textcnn.model_selection import multilabel_train_test_split_indices
+from sk_textcnn.model_selection import (
+    MultiLabelStratifiedKFold,
+    multilabel_train_test_split_indices,
+)
 
 __all__ = ["MultiLabelThresholdClassifier", "label_decisions", "tune_thresholds"]
 
+# The tuning policy of TextCNNClassifier(threshold="auto") and MultiLabelThresholdClassifier:
+# a coarse grid inside [0.05, 0.95], and labels with fewer tuning positives keep 0.5. The
+# network's probabilities are extreme (mostly near 0 or 1), so a label with a few held-out
+# positives gets an exact-search threshold just under their scores, often ~1e-5, which floods
+# that label on new documents: on Reuters unguarded tuning dropped the CNN's test micro-F1 from
+# 0.86 to 0.34 (0.86 with these guards). One training positive and cv=2 gave TF-IDF + logistic
+# regression a threshold of 0.0 for that label, predicted for every new document.
+TUNING_GRID = np.linspace(0.05, 0.95, 19)
+MIN_TUNING_POSITIVES = 5
 # Candidate thresholds per label a callable metric is evaluated at, unless told otherwise.
 _DEFAULT_CALLABLE_CANDIDATES = 100
 # Scores closer than this count as equal, so that float rounding does not decide ties.
@@ -225,6 +235,13 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5,
             values = np.array(
                 [float(metric(y_true, (scores >= t).astype(np.int64))) for t in tried]
             )
+            if not np.isfinite(values).all():
+                bad = np.flatnonzero(~np.isfinite(values))[0]
+                raise ValueError(
+                    f"metric returned {values[bad]} for label {j} at threshold {tried[bad]:.6g}; "
+                    "it must return a finite score (set zero_division=0 on scikit-learn "
+                    "metrics)."
+                )
         thresholds[j] = _best(tried, values, float(default))
     return thresholds
 
@@ -240,9 +257,15 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     to label ``j`` where its probability is at least ``thresholds_[j]``.
 
     With ``cv=k`` the thresholds are instead cross-fitted: ``k`` clones, each fitted without one
-    of ``k`` folds, give every sample a held-out probability, every label is tuned on all its
-    positives, and ``estimator_`` is fitted on all samples. That costs ``k + 1`` fits, and suits
-    rare labels: a 20% validation split holds a fifth of their few positives.
+    of ``k`` folds (:class:`~sk_textcnn.model_selection.MultiLabelStratifiedKFold`, so each
+    fold holds its share of every label), give every sample a held-out probability, every label
+    is tuned on all its positives, and ``estimator_`` is fitted on all samples. That costs
+    ``k + 1`` fits, and suits rare labels: a 20% validation split holds a fifth of their few
+    positives.
+
+    The tuning policy is that of ``TextCNNClassifier(threshold="auto")``: thresholds from a grid
+    of 0.05 to 0.95 in steps of 0.05, and labels with fewer than 5 tuning positives keep 0.5, so
+    that one or two positives never set a threshold that floods their label.
 
     Parameters
     ----------
@@ -253,9 +276,13 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         (n_samples, 2) arrays, one per label.
     metric : "f1" or callable, default="f1"
         Maximized per label on the validation part; see :func:`tune_thresholds`.
+    candidates : "grid", int, array-like of float or None, default="grid"
+        Thresholds tried per label: "grid" for 0.05, 0.10, ..., 0.95; otherwise as in
+        :func:`tune_thresholds` (None: every distinct cut, an exact search that overfits rare
+        labels more).
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out to tune the thresholds.
-    min_positives : int, default=1
+    min_positives : int, default=5
         Held-out positives (in the validation split, or all of them with ``cv``) a label needs
         to be tuned; others keep 0.5. See :func:`tune_thresholds`.
     at_least_one_label : bool, default=False
@@ -268,10 +295,12 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Whether to refit ``estimator`` on all samples after tuning. If False, ``estimator_``
         is the one fitted without the validation part, which the thresholds were tuned for.
         See the notes on why that is the default.
-    cv : int >= 2 or None, default=None
+    cv : int >= 2, cross-validation splitter or None, default=None
         None: tune on one validation split of ``validation_fraction`` (see ``refit``). An int:
-        cross-fit the thresholds on that many folds, then fit ``estimator_`` on all samples;
-        ``validation_fraction`` and ``refit`` are then unused.
+        cross-fit the thresholds on that many folds, stratified per label; a splitter (an
+        object with ``split(X, y)`` whose test folds cover every sample once, such as
+        ``KFold(5)``): cross-fit on its folds. ``estimator_`` is then fitted on all samples, and
+        ``validation_fraction`` and ``refit`` are unused.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split or the folds (not the estimator). NumPy's global random
         state is never used.
@@ -329,11 +358,17 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "metric": [StrOptions({"f1"}), callable],
+        "candidates": [
+            StrOptions({"grid"}),
+            Interval(Integral, 1, None, closed="left"),
+            "array-like",
+            None,
+        ],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "min_positives": [Interval(Integral, 1, None, closed="left")],
         "at_least_one_label": ["boolean"],
         "refit": ["boolean"],
-        "cv": [Interval(Integral, 2, None, closed="left"), None],
+        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods("split"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -343,8 +378,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         estimator,
         *,
         metric="f1",
+        candidates="grid",
         validation_fraction=0.2,
-        min_positives=1,
+        min_positives=MIN_TUNING_POSITIVES,
         at_least_one_label=False,
         refit=False,
         cv=None,
@@ -353,6 +389,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     ):
         self.estimator = estimator
         self.metric = metric
+        self.candidates = candidates
         self.validation_fraction = validation_fraction
         self.min_positives = min_positives
         self.at_least_one_label = at_least_one_label
@@ -395,7 +432,14 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             params = fit_params
         self.sparse_output_ = sp.issparse(y)
         final_fit = self.refit or self.cv is not None
-        progress = FitProgress(self, (self.cv or 1) + final_fit, self.verbose)
+        if self.cv is None:
+            folds, n_fits = None, 1
+        elif isinstance(self.cv, Integral):
+            folds = MultiLabelStratifiedKFold(self.cv, random_state=self.random_state)
+            n_fits = self.cv
+        else:
+            folds, n_fits = self.cv, self.cv.get_n_splits(X, y)
+        progress = FitProgress(self, n_fits + final_fit, self.verbose)
 
         if self.cv is None:
             train, validation = multilabel_train_test_split_indices(
@@ -405,14 +449,13 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             estimator, proba = self._fit_and_score(X, y, params, train, validation)
             y_tuning = _safe_indexing(y, validation)
         else:
-            folds = KFold(self.cv, shuffle=True, random_state=check_random_state(self.random_state))
-            proba = np.empty(y.shape)
-            for fold, (train, validation) in enumerate(folds.split(np.empty((y.shape[0], 1)))):
-                progress.starting(f"fold {fold + 1} of {self.cv}")
-                proba[validation] = self._fit_and_score(X, y, params, train, validation)[1]
-            y_tuning = y
+            proba, y_tuning = self._out_of_fold_proba(X, y, params, folds, progress), y
         self.thresholds_ = tune_thresholds(
-            y_tuning, proba, metric=self.metric, min_positives=self.min_positives
+            y_tuning,
+            proba,
+            metric=self.metric,
+            candidates=TUNING_GRID if isinstance(self.candidates, str) else self.candidates,
+            min_positives=self.min_positives,
         )
         if final_fit:
             progress.starting("the estimator on all samples")
@@ -423,6 +466,22 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             if hasattr(estimator, attribute):
                 setattr(self, attribute, getattr(estimator, attribute))
         return self
+
+    def _out_of_fold_proba(self, X, y, params, folds, progress):
+        """Every sample's probabilities from a clone fitted without its fold."""
+        proba = np.empty(y.shape)
+        times_held_out = np.zeros(y.shape[0], dtype=np.int64)
+        for fold, (train, validation) in enumerate(folds.split(X, y)):
+            progress.starting(f"fold {fold + 1} of {progress.total - 1}")
+            proba[validation] = self._fit_and_score(X, y, params, train, validation)[1]
+            times_held_out[validation] += 1
+        if (times_held_out != 1).any():
+            raise ValueError(
+                f"cv={self.cv!r} must put every sample in exactly one test fold (a K-fold "
+                f"splitter); sample {np.flatnonzero(times_held_out != 1)[0]} is in "
+                f"{times_held_out[times_held_out != 1][0]}."
+            )
+        return proba
 
     def _fit_and_score(self, X, y, params, train, validation):
         """A clone fitted on the ``train`` rows, and its probabilities of ``validation``."""

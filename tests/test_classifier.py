@@ -798,3 +798,164 @@ def test_labels_constant_in_training_data_get_one_warning_at_the_callers_line():
             "network learns only their base rate."
         ]
         assert caught[0].filename == __file__
+
+
+def test_auto_threshold_does_not_let_one_positive_flood_its_label():
+    lone = np.zeros((len(X_MULTI), 1), dtype=int)
+    lone[3] = 1  # a label with a single training positive
+    model = fast(threshold="auto", epochs=5).fit(X_MULTI, np.hstack([Y_MULTI, lone]))
+    new_documents = np.random.RandomState(7).randint(2, 12, size=(200, 8)).astype(np.int32)
+    assert model.predict(new_documents)[:, -1].mean() <= 0.05
+
+
+# ---------------------------------------------------------------- reliability (issue 14)
+
+
+def learned_attributes(model):
+    return {name for name in vars(model) if name.endswith("_")}
+
+
+@pytest.mark.parametrize(
+    "first_y, params, second_y, match",
+    [
+        (Y_MULTI, {"at_least_one_label": True}, Y_MULTI[:, 0], "at_least_one_label applies"),
+        (Y_MULTI, {"positive_weight": [1, 2, 3]}, np.arange(60) % 3, "positive_weight applies"),
+        (Y_MULTI[:, 0], {"threshold": [0.5, 0.5]}, Y_MULTI[:, 0], "one value per label"),
+    ],
+)
+def test_a_refit_that_fails_validation_leaves_the_fitted_model_as_it_was(
+    first_y, params, second_y, match
+):
+    model = fast(epochs=2).fit(X_MULTI, first_y)
+    learned = {name: getattr(model, name) for name in learned_attributes(model)}
+    proba = model.predict_proba(X_MULTI)
+    with pytest.raises(ValueError, match=match):
+        model.set_params(**params).fit(X_MULTI, second_y)
+    assert learned_attributes(model) == learned.keys()
+    assert all(getattr(model, name) is value for name, value in learned.items())
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+
+
+def test_a_first_fit_that_fails_leaves_the_estimator_unfitted():
+    model = fast(epochs=1, at_least_one_label=True)
+    with pytest.raises(ValueError, match="at_least_one_label applies"):
+        model.fit(X_MULTI, Y_MULTI[:, 0])
+    assert learned_attributes(model) == set()
+    with pytest.raises(NotFittedError):
+        model.predict(X_MULTI)
+
+
+def test_an_interrupted_refit_keeps_the_previous_model(monkeypatch):
+    from sk_textcnn import _training
+
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    proba, history = model.predict_proba(X_MULTI), model.history_
+    epochs_checked = []
+
+    def interrupt_in_the_second_epoch(*args, **kwargs):
+        epochs_checked.append(kwargs["epoch"])
+        if len(epochs_checked) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "raise_if_diverged", interrupt_in_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        model.set_params(epochs=5).fit(X_MULTI, Y_MULTI)
+    assert epochs_checked == [1, 2]
+    assert model.history_ is history and len(history["loss"]) == 2
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+    # A new estimator interrupted in its first fit stays unfitted.
+    epochs_checked.clear()
+    fresh = fast(epochs=5)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X_MULTI, Y_MULTI)
+    assert learned_attributes(fresh) == set()
+
+
+def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
+    model = pipeline(vectors, early_stopping=True, threshold="auto", validation_fraction=0.25).fit(
+        *sentiment
+    )
+    classifier = model[-1]
+    assert {"best_epoch_", "embedding_coverage_"} <= learned_attributes(classifier)
+    model.set_params(
+        textcnnclassifier__early_stopping=False,
+        textcnnclassifier__threshold=0.5,
+        textcnnclassifier__embeddings=None,
+        textcnnclassifier__embedding_dim=8,
+    ).fit(*sentiment)
+    assert not {"best_epoch_", "embedding_coverage_"} & learned_attributes(classifier)
+    assert set(classifier.history_) == {"loss"}
+    np.testing.assert_array_equal(classifier.threshold_, [0.5])
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.r_[-1.0, np.ones(59)], "Negative values in data passed to `sample_weight`"),
+        (np.r_[np.nan, np.ones(59)], "sample_weight contains NaN"),
+        (np.r_[np.inf, np.ones(59)], "sample_weight contains infinity"),
+    ],
+)
+def test_non_finite_or_negative_sample_weights_are_refused(sample_weight, match):
+    with pytest.raises(ValueError, match=match):
+        fast(epochs=1).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
+
+
+def test_ids_past_int32_are_read_as_oov_at_predict_and_refused_in_fit(multilabel_model):
+    X = X_MULTI[:4].astype(np.int64)
+    wrapped = X.copy()
+    wrapped[:, 0] = 2**32 + 5  # wraps onto id 5 when cast to int32
+    as_oov = X.copy()
+    as_oov[:, 0] = 1
+    np.testing.assert_array_equal(
+        multilabel_model.predict_proba(wrapped), multilabel_model.predict_proba(as_oov)
+    )
+    huge = X_MULTI.astype(np.int64)
+    huge[8, 3] = 2**31 + 5
+    with pytest.raises(ValueError, match=r"Token ids must be at most 2147483646.*X\[8, 3\]"):
+        fast(epochs=1).fit(huge, Y_MULTI)
+
+
+def test_ids_past_int32_from_a_vectorizer_vocabulary_are_refused():
+    vectorizer = SequenceVectorizer(vocabulary={"alpha": 2, "beta": 2**31 + 5}, dtype=np.int64)
+    with pytest.raises(ValueError, match="Token ids must be at most"):
+        make_pipeline(vectorizer, fast(epochs=1)).fit(["alpha beta", "alpha", "beta"], [0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "learning_rate", [1, np.float32(0.25), np.int64(1), np.float64(0.5)], ids=repr
+)
+def test_learning_rate_of_any_real_type_trains_as_its_float(learning_rate):
+    # SGD, since Adam at a learning rate of 1 may diverge on this toy problem.
+    params = dict(epochs=2, optimizer="sgd")
+    model = fast(learning_rate=learning_rate, **params).fit(X_MULTI, Y_MULTI)
+    reference = fast(learning_rate=float(learning_rate), **params).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), reference.predict_proba(X_MULTI))
+
+
+def test_grid_search_over_learning_rates_of_numpy_and_int_types():
+    search = GridSearchCV(
+        fast(epochs=2, optimizer="sgd"),
+        {"learning_rate": [1, np.float32(0.1), np.int64(1)]},
+        cv=2,
+        error_score="raise",
+    ).fit(X_MULTI, Y_MULTI[:, 0])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_labels_mixing_strings_and_ints_are_refused_by_name():
+    y = np.array(["spam", 1] * 30, dtype=object)
+    with pytest.raises(TypeError, match=r"y mixes labels of different types, e.g. 'spam' \(str\)"):
+        fast(epochs=1).fit(X_MULTI, y)
+
+
+def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(multilabel_model, tmp_path):
+    with pytest.raises(ValueError, match="path must end in '.keras'"):
+        multilabel_model.export_network(tmp_path / "network.h5")
+    path = tmp_path / "network.keras"
+    multilabel_model.export_network(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["network.keras"]
+    served = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        served.predict_on_batch(X_MULTI), multilabel_model.predict_proba(X_MULTI), atol=1e-6
+    )

@@ -258,3 +258,24 @@ def test_weight_averaging_at_momentum_zero_changes_nothing():
 def test_weight_averaging_momentum_is_lowered_for_short_fits(batch_size, epochs, expected):
     model = fast(batch_size=batch_size, epochs=epochs).fit(X_MULTI, Y_MULTI)
     assert model.ema_momentum_ == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "params, sample_weight",
+    [
+        ({"learning_rate": 1e6, "optimizer": "sgd"}, None),
+        ({}, np.full(60, 1e30)),
+    ],
+    ids=["learning_rate", "sample_weight"],
+)
+def test_diverging_training_stops_with_a_clear_error(params, sample_weight):
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    proba = model.predict_proba(X_MULTI)
+    with pytest.raises(ValueError, match=r"Training diverged.*learning_rate.*sample_weight"):
+        model.set_params(**params).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
+    # The diverged network is dropped: the previous fit still predicts.
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+    with pytest.raises(ValueError, match="Training diverged"):
+        fast(epochs=2, threshold="auto", **params).fit(
+            X_MULTI, Y_MULTI, sample_weight=sample_weight
+        )
