@@ -210,7 +210,8 @@ class TextCNNClassifier(KerasClassifier):
         When fitted, ``fit`` trains the fitted network ``epochs`` more epochs (with its
         optimizer state and labels) instead of building a new one; ``history_`` grows on.
         The parameters of the network's architecture and optimizer must not have changed
-        since it was built; ``learning_rate`` may.
+        since it was built; ``learning_rate`` may. Such a fit trains the network in place,
+        as ``partial_fit`` does: an exception during training leaves it partly trained on.
     callbacks : list of keras.callbacks.Callback, default=None
         Run by the training loop with the hooks of ``keras.Model.fit``, in its order:
         ``on_train_begin``, per epoch ``on_epoch_begin``, per step ``on_train_batch_begin``
