@@ -1,6 +1,9 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import copy
+import inspect
 import os
+import sys
 import tempfile
 import warnings
 from numbers import Integral, Real
@@ -9,8 +12,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -34,13 +39,58 @@ from sk_textcnn._multilabel import (
     set_multilabel_tags,
 )
 from sk_textcnn._random import check_random_state
-from sk_textcnn._training import EpochLoop, averaging_momentum
+from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
 from sk_textcnn.thresholds import MIN_TUNING_POSITIVES, TUNING_GRID, tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
+# threshold="auto" searches this grid and leaves labels with fewer held-out positives at 0.5;
+# see TextCNNClassifier._tuned_thresholds for the measurement behind both.
+_THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
+_MIN_TUNING_POSITIVES = 5
+# What the built network and its optimizer embody: partial_fit and warm_start train that network
+# on, so a change to one of these by set_params needs a new network.
+_NETWORK_PARAMS = (
+    "embedding_dim",
+    "embeddings",
+    "embedding_mode",
+    "filter_sizes",
+    "num_filters",
+    "dropout",
+    "optimizer",
+    "ema_momentum",
+    "positive_weight",
+    "jit_compile",
+)
+# Frames in these folders are skipped when a warning names the line that caused it.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__package__], sklearn)
+)
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` for ``warnings.warn`` in the caller that names the user's line.
+
+    That is the first frame outside this package and scikit-learn, so a warning raised in
+    ``fit`` points at the line calling ``fit`` or ``Pipeline.fit``.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _same_param(name, old, new):
+    """Whether a parameter kept its value: arrays by content, ``embeddings`` by identity."""
+    if old is new or name == "embeddings":
+        return old is new
+    if isinstance(old, (str, type(None))) or isinstance(new, (str, type(None))):
+        return old == new
+    return np.shape(old) == np.shape(new) and bool(np.all(np.asarray(old) == np.asarray(new)))
+
+
 # Ids index the embedding as int32, and the table needs one row past the largest.
 _MAX_ID = np.iinfo(np.int32).max - 1
 
@@ -156,8 +206,25 @@ class TextCNNClassifier(KerasClassifier):
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
         TensorFlow's seed and op determinism) is never touched.
+    warm_start : bool, default=False
+        When fitted, ``fit`` trains the fitted network ``epochs`` more epochs (with its
+        optimizer state and labels) instead of building a new one; ``history_`` grows on.
+        The parameters of the network's architecture and optimizer must not have changed
+        since it was built; ``learning_rate`` may. Such a fit trains the network in place,
+        as ``partial_fit`` does: an exception during training leaves it partly trained on.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Run by the training loop with the hooks of ``keras.Model.fit``, in its order:
+        ``on_train_begin``, per epoch ``on_epoch_begin``, per step ``on_train_batch_begin``
+        and ``on_train_batch_end`` (logs: ``"loss"``, the epoch's running mean), then
+        ``on_epoch_end`` (logs: ``"loss"`` and, with a validation split, ``"val_loss"``,
+        ``"val_micro_f1"``, ``"val_macro_f1"``), and ``on_train_end``. Setting
+        ``model.stop_training`` ends training after the current step. ``CSVLogger``,
+        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. As
+        scikit-learn wants parameters left as given, each ``fit`` and ``partial_fit`` call
+        trains with fresh copies of these callbacks, kept as ``callbacks_``.
     verbose : int, default=0
-        Print the loss after each epoch when positive.
+        0 is silent; 1 shows Keras' progress bar for each epoch (steps, time left, running
+        loss, and validation scores at its end); 2 or more prints one line per epoch.
 
     Attributes
     ----------
@@ -185,6 +252,9 @@ class TextCNNClassifier(KerasClassifier):
         With ``early_stopping``: the epoch whose weights were kept.
     model_ : keras.Model
         The trained network.
+    callbacks_ : list of keras.callbacks.Callback
+        The copies of ``callbacks`` that the last ``fit`` or ``partial_fit`` call ran, with
+        what they recorded; not kept by pickling.
     history_ : dict of list
         Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
         ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
@@ -192,6 +262,13 @@ class TextCNNClassifier(KerasClassifier):
     See Also
     --------
     SequenceVectorizer : Turns raw text into the id matrix this classifier expects.
+
+    Notes
+    -----
+    The class builds on ``scikeras.wrappers.KerasClassifier`` but has plain scikit-learn
+    parameters, all listed above: scikeras' routed ``model__*``, ``fit__*``,
+    ``optimizer__*`` or ``callbacks__*`` parameters are not offered, and neither is a
+    ``model`` building function, since the network is this class's.
 
     Examples
     --------
@@ -233,6 +310,8 @@ class TextCNNClassifier(KerasClassifier):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "jit_compile": ["boolean"],
         "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, None],
         "verbose": ["verbose"],
     }
 
@@ -259,6 +338,8 @@ class TextCNNClassifier(KerasClassifier):
         n_iter_no_change=3,
         jit_compile=False,
         random_state=None,
+        warm_start=False,
+        callbacks=None,
         verbose=0,
     ):
         # scikeras' __init__ is deliberately not called: it stores a dozen parameters this
@@ -283,6 +364,8 @@ class TextCNNClassifier(KerasClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.jit_compile = jit_compile
         self.random_state = random_state
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.verbose = verbose
 
     # scikeras replaces these with versions that read parameters from the instance __dict__ and
@@ -312,6 +395,62 @@ class TextCNNClassifier(KerasClassifier):
 
     def __sklearn_is_fitted__(self):
         return self.initialized_
+
+    @property
+    def current_epoch(self):
+        """Epochs the network has been trained: 0 before ``fit`` or after ``initialize``.
+
+        ``partial_fit`` and ``fit`` with ``warm_start`` count on from it.
+        """
+        return len(self.history_["loss"]) if self.initialized_ else 0
+
+    @property
+    def target_encoder(self):
+        """The fitted transformer from ``y`` to the network's training targets, and back.
+
+        ``transform`` encodes labels with the classes learned in ``fit`` (binary: a float
+        column of 0/1, multiclass: class indices, multi-label: the indicator as floats);
+        ``inverse_transform`` turns such targets back into labels. Raises ``NotFittedError``
+        before ``fit``.
+        """
+        check_is_fitted(self)
+        return FunctionTransformer(
+            self._encode_known_target, inverse_func=self._decode_target, check_inverse=False
+        ).fit(None)
+
+    @property
+    def feature_encoder(self):
+        """The fitted transformer from X to the ids the network reads.
+
+        ``transform`` validates token ids and replaces those the network never saw (at least
+        ``n_ids_``) by the out-of-vocabulary id 1, as ``predict`` does. Raises
+        ``NotFittedError`` before ``fit``.
+        """
+        check_is_fitted(self)
+        return FunctionTransformer(self._known_ids).fit(None)
+
+    def initialize(self, X, y):
+        """Build the network for ``X`` and ``y`` without training it.
+
+        The untrained network predicts the base rates of ``y``'s labels; ``partial_fit``
+        trains it on, as does ``fit`` with ``warm_start=True``. A plain ``fit`` builds a new
+        network, so there is no need to call this before ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids, 0 being padding.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Targets, which fix the classes or labels.
+
+        Returns
+        -------
+        self : TextCNNClassifier
+            The classifier, with ``model_`` built and ``current_epoch`` 0.
+        """
+        self._validate_params()
+        self._initialize(X, y, None, self._training_rng(epochs_done=0))
+        return self
 
     def _check_ids(self, X, *, reset):
         """Validate X as a 2-D matrix of non-negative integer token ids, as int32.
@@ -357,14 +496,7 @@ class TextCNNClassifier(KerasClassifier):
             self.sparse_output_ = sp.issparse(y)
             Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
             self.classes_ = np.arange(Y.shape[1])
-            for label in np.flatnonzero(Y.min(axis=0) == Y.max(axis=0)):
-                # As OneVsRestClassifier: rare labels are absent from some CV folds.
-                warnings.warn(
-                    f"Label {label} is {'present in all' if Y[0, label] else 'absent from all'}"
-                    " training examples.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            self._warn_constant_labels(Y)
             return Y
         if self.target_type_ not in ("binary", "multiclass"):
             raise ValueError(
@@ -381,6 +513,26 @@ class TextCNNClassifier(KerasClassifier):
         if len(self.classes_) > 2:
             self.target_type_ = "multiclass"
         return self._encode_known_target(y)
+
+    @staticmethod
+    def _warn_constant_labels(Y):
+        """One warning naming every label absent from (or present in) all training examples.
+
+        As OneVsRestClassifier does: rare labels are absent from some CV folds, and the
+        network can then learn only that label's base rate.
+        """
+        constant = {
+            "absent from": np.flatnonzero(Y.max(axis=0) == 0).tolist(),
+            "present in": np.flatnonzero(Y.min(axis=0) == 1).tolist(),
+        }
+        found = [f"{labels} {how} all" for how, labels in constant.items() if labels]
+        if found:
+            warnings.warn(
+                f"Label columns {' and '.join(found)} training examples: the network learns "
+                "only their base rate.",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
 
     def _check_threshold(self):
         """Validate ``threshold`` against the fitted target; return one value per output."""
@@ -424,6 +576,9 @@ class TextCNNClassifier(KerasClassifier):
     def fit(self, X, y, sample_weight=None):
         """Build a new network and train it on token ids ``X`` and targets ``y``.
 
+        With ``warm_start=True`` and a fitted network, train that network ``epochs`` more
+        epochs instead; ``y`` must then hold the labels seen before.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_positions)
@@ -448,12 +603,16 @@ class TextCNNClassifier(KerasClassifier):
         # Trained aside and swapped in whole on success: an exception of any kind, a
         # KeyboardInterrupt included, leaves a fitted estimator as it was and a new one unfitted,
         # and nothing learned by an earlier fit survives a refit.
+        if self.warm_start and self.initialized_:
+            # Trains the fitted network on, in place, as partial_fit does.
+            self._fit_network(X, y, sample_weight, warm=True)
+            return self
         trainee = object.__new__(type(self))
         learned = self._learned_attributes()
         trainee.__dict__.update(
             {name: value for name, value in vars(self).items() if name not in learned}
         )
-        trainee._fit_new_network(X, y, sample_weight)
+        trainee._fit_network(X, y, sample_weight, warm=False)
         self.__dict__ = vars(trainee)
         return self
 
@@ -461,10 +620,15 @@ class TextCNNClassifier(KerasClassifier):
         """Names of what ``fit`` learned: by scikit-learn's convention, those ending in "_"."""
         return {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
 
-    def _fit_new_network(self, X, y, sample_weight):
-        """The body of ``fit``, run on an estimator that holds no learned attribute."""
-        rng = self._training_rng(epochs_done=0)
-        X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
+    def _fit_network(self, X, y, sample_weight, *, warm):
+        """The body of ``fit``: on the fitted network when ``warm``, else on an estimator that
+        holds no learned attribute."""
+        if warm:
+            rng = self._training_rng(epochs_done=self.current_epoch)
+            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
+        else:
+            rng = self._training_rng(epochs_done=0)
+            X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
         tune = isinstance(self.threshold, str)
         validation = None
         if self.early_stopping or tune:
@@ -511,7 +675,8 @@ class TextCNNClassifier(KerasClassifier):
             if self.class_weight is not None:
                 sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
             weighted_classes = np.unique(Y[sample_weight > 0])
-            if len(weighted_classes) < 2:
+            # With ``classes`` (partial_fit) a first batch may hold a single class.
+            if len(weighted_classes) < 2 and classes is None:
                 raise ValueError(
                     "Samples of at least 2 classes need a positive sample_weight; only one "
                     "class has any."
@@ -547,7 +712,36 @@ class TextCNNClassifier(KerasClassifier):
             seed=int(rng.randint(np.iinfo(np.int32).max // 2)),
         )
         self._compile()
+        self._network_params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
         self.history_ = {"loss": []}
+        return X, Y, sample_weight
+
+    def _continued_data(self, X, y, sample_weight):
+        """Validate training data for the fitted network, as ``partial_fit`` and warm starts need.
+
+        The network follows ``set_params`` where it can (``learning_rate``, ``class_weight``,
+        ``batch_size``, ``threshold``, ...) and refuses changes to what it is built of.
+        """
+        changed = [
+            name
+            for name, value in self._network_params.items()
+            if not _same_param(name, value, getattr(self, name))
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed (set_params) since the network was built, and "
+                "training continues that network. Call fit with warm_start=False to build a "
+                "new one."
+            )
+        self.model_.optimizer.learning_rate = float(self.learning_rate)
+        X = self._check_ids(X, reset=False)
+        check_consistent_length(X, y)
+        Y = self._encode_known_target(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+        if self.class_weight is not None and self.target_type_ != "multilabel-indicator":
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return X, Y, sample_weight
 
     def _prior_logits(self, Y, sample_weight):
@@ -655,7 +849,20 @@ class TextCNNClassifier(KerasClassifier):
         self.embedding_coverage_ = float((seen < first + len(vectors)).mean()) if seen.size else 0.0
         return table
 
+    def _check_callbacks(self):
+        callbacks = [] if self.callbacks is None else self.callbacks
+        for callback in callbacks:
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    "callbacks must be a list of keras.callbacks.Callback instances; got "
+                    f"{callback!r}."
+                )
+        return callbacks
+
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
+        # Copies, as fit must leave its parameters as they were (clone and pickle then work
+        # on them after a fit: a used CSVLogger holds a closed file, TensorBoard its writers).
+        self.callbacks_ = [copy.deepcopy(callback) for callback in self._check_callbacks()]
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -664,29 +871,36 @@ class TextCNNClassifier(KerasClassifier):
             multiclass=self.target_type_ == "multiclass",
             jit_compile=self.jit_compile,
             verbose=self.verbose,
+            callbacks=self.callbacks_,
         )
-        best_epoch = loop.run(
-            X,
-            Y,
-            sample_weight,
-            epochs=epochs,
-            rng=rng,
-            validation=validation,
-            patience=self.n_iter_no_change if self.early_stopping else None,
-        )
+        with expected_retracing():
+            best_epoch = loop.run(
+                X,
+                Y,
+                sample_weight,
+                epochs=epochs,
+                rng=rng,
+                validation=validation,
+                patience=self.n_iter_no_change if self.early_stopping and validation else None,
+            )
         if best_epoch is not None:
             self.best_epoch_ = best_epoch
 
     # ------------------------------------------------------------------ prediction
 
+    def _known_ids(self, X):
+        """A raw X validated, with ids the network never saw read as out-of-vocabulary."""
+        check_is_fitted(self)
+        return self._check_ids(X, reset=False)
+
     def _network_outputs(self, X):
         """The network's outputs for a raw X: validated, unknown ids read as OOV."""
-        check_is_fitted(self)
-        return self._outputs_of_ids(self._check_ids(X, reset=False))
+        return self._outputs_of_ids(self._known_ids(X))
 
     def _outputs_of_ids(self, X):
         """The network's outputs for valid ids."""
-        return predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
+        with expected_retracing():
+            return predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -752,18 +966,36 @@ class TextCNNClassifier(KerasClassifier):
         -------
         self : TextCNNClassifier
             The classifier, trained one epoch further.
+
+        Notes
+        -----
+        Parameters are validated on every call, and the network follows ``set_params``
+        between calls where it can (``learning_rate`` updates the optimizer); changing what
+        the network is built of (``filter_sizes``, ``optimizer``, ...) raises a ValueError.
+        One epoch leaves no room for a validation split: ``early_stopping=True`` and
+        ``threshold="auto"`` set explicitly are refused; left at their defaults they are
+        not applied. The optimizer's state (moments, step count, weight average) carries
+        over between calls and through pickling.
         """
+        self._validate_params()
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name, needs_validation in (
+            ("early_stopping", bool(self.early_stopping)),
+            ("threshold", isinstance(self.threshold, str)),
+        ):
+            value = getattr(self, name)
+            if needs_validation and value != defaults[name].default:
+                raise ValueError(
+                    f"partial_fit trains one epoch without a validation split and cannot "
+                    f"honour {name}={value!r}; use fit, or set_params({name}="
+                    f"{defaults[name].default!r}) first."
+                )
         if not self.initialized_:
             rng = self._training_rng(epochs_done=0)
             X, Y, sample_weight = self._initialize(X, y, sample_weight, rng, classes=classes)
         else:
-            rng = self._training_rng(epochs_done=len(self.history_["loss"]))
-            if not self.model_.compiled:  # unpickled models come back uncompiled
-                self._compile()
-            X = self._check_ids(X, reset=False)
-            check_consistent_length(X, y)
-            Y = self._encode_known_target(y)
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+            rng = self._training_rng(epochs_done=self.current_epoch)
+            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
         self._train(X, Y, sample_weight, 1, rng)
         return self
 
@@ -786,6 +1018,12 @@ class TextCNNClassifier(KerasClassifier):
         if self.target_type_ == "binary":
             return codes.astype(np.float32)[:, None]
         return codes.astype(np.int32)
+
+    def _decode_target(self, Y):
+        """The labels of training targets made by ``_encode_known_target``."""
+        if self.target_type_ == "multilabel-indicator":
+            return np.asarray(Y).astype(int)
+        return self.classes_[np.asarray(Y).astype(int).reshape(len(Y))]
 
     # ------------------------------------------------------------------ persistence
 
@@ -821,17 +1059,31 @@ class TextCNNClassifier(KerasClassifier):
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        # Used callbacks hold files, summary writers and the network: not kept.
+        state.pop("callbacks_", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.
             state["_model_config"] = model.get_config()
-            state["_model_weights"] = model.get_weights()
+            # Every variable, the dropout's seed state included, and the optimizer's moments,
+            # step count and weight average: partial_fit then goes on as without pickling.
+            state["_model_variables"] = [v.numpy() for v in model.variables]
+            if model.optimizer is not None and model.optimizer.built:
+                state["_optimizer_state"] = [v.numpy() for v in model.optimizer.variables]
         return state
 
     def __setstate__(self, state):
         config = state.pop("_model_config", None)
-        weights = state.pop("_model_weights", None)
+        variables = state.pop("_model_variables", None)
+        optimizer_state = state.pop("_optimizer_state", None)
         self.__dict__.update(state)
         if config is not None:
             self.model_ = keras.Model.from_config(config)
-            self.model_.set_weights(weights)
+            self._compile()
+            pairs = [(self.model_.variables, variables)]
+            if optimizer_state is not None:
+                self.model_.optimizer.build(self.model_.trainable_variables)
+                pairs.append((self.model_.optimizer.variables, optimizer_state))
+            for targets, values in pairs:
+                for variable, value in zip(targets, values, strict=True):
+                    variable.assign(value)

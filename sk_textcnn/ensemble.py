@@ -26,6 +26,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
+from sk_textcnn._training import FitProgress, announced
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer
@@ -59,6 +60,9 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         ``joblib.parallel_config`` context; -1: all cores). The probabilities equal those of
         ``n_jobs=1`` up to float rounding (see
         :class:`~sk_textcnn.MultiLabelThresholdClassifier`).
+    verbose : int, default=0
+        When positive, print a line as each estimator's fit starts (its name, and the time
+        left for the whole ``fit``). The estimators' own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -100,16 +104,25 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "at_least_one_label": ["boolean"],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
-        self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False, n_jobs=None
+        self,
+        estimators,
+        *,
+        weights=None,
+        threshold=0.5,
+        at_least_one_label=False,
+        n_jobs=None,
+        verbose=0,
     ):
         self.estimators = estimators
         self.weights = weights
         self.threshold = threshold
         self.at_least_one_label = at_least_one_label
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def get_params(self, deep=True):
         """Get parameters, including those of the named estimators when ``deep``.
@@ -174,9 +187,9 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
             )
         self._validate_names(names)
         self.weights_ = self._check_weights()
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_clone)(estimator, X, y) for _, estimator in self.estimators
-        )
+        progress = FitProgress(self, len(names), self.verbose)
+        jobs = [delayed(_fit_clone)(estimator, X, y) for _, estimator in self.estimators]
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(announced(jobs, names, progress))
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = np.arange(y.shape[1])
         self.sparse_output_ = sp.issparse(y)
@@ -254,7 +267,7 @@ def _fit_clone(estimator, X, y):
     return clone(estimator).fit(X, y)
 
 
-def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_jobs=None):
+def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_jobs=None, verbose=0):
     """Build the most accurate multi-label text model measured here, for raw documents.
 
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
@@ -284,6 +297,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
         Fits run in parallel (joblib's semantics): the ``cv`` fold fits and the final fit, each
         fitting both models in turn, so up to ``cv + 1`` cores are used. See
         :class:`~sk_textcnn.MultiLabelThresholdClassifier` and the README's "Scale out".
+    verbose : int, default=0
+        1: a line as each fold's fit (and the final one) starts, with the time left for the
+        whole fit, and a line per model within it; 2: also the network's one line per
+        epoch.
 
     Returns
     -------
@@ -304,7 +321,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
         [
             (
                 "cnn",
-                make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=random_state)),
+                make_pipeline(
+                    SequenceVectorizer(),
+                    TextCNNClassifier(random_state=random_state, verbose=2 if verbose >= 2 else 0),
+                ),
             ),
             (
                 "linear",
@@ -313,7 +333,8 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
                     OneVsRestClassifier(LogisticRegression(C=100, max_iter=1000)),
                 ),
             ),
-        ]
+        ],
+        verbose=verbose,
     )
     return MultiLabelThresholdClassifier(
         blend,
@@ -322,4 +343,5 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
         at_least_one_label=True,
         random_state=random_state,
         n_jobs=n_jobs,
+        verbose=verbose,
     )

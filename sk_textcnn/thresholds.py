@@ -39,6 +39,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
+from sk_textcnn._training import FitProgress, announced
 from sk_textcnn.model_selection import (
     MultiLabelStratifiedKFold,
     multilabel_train_test_split_indices,
@@ -311,6 +312,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         worker gives the same thresholds and probabilities as ``n_jobs=1`` up to float
         rounding: TensorFlow in a worker runs its share of the cores, and a different thread
         count changes the order of float sums (by about 1e-7 in the tests' probabilities).
+    verbose : int, default=0
+        When positive, print a line as each fit of ``estimator`` starts (which fold, and the
+        time left for the whole ``fit``). The estimator's own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -375,6 +379,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         "cv": [Interval(Integral, 2, None, closed="left"), HasMethods("split"), None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -390,6 +395,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         cv=None,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.metric = metric
@@ -401,6 +407,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self.cv = cv
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = set_multilabel_tags(super().__sklearn_tags__(), indicator_only=True)
@@ -442,6 +449,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
                     y, test_size=self.validation_fraction, random_state=self.random_state
                 )
             ]
+            names = ["the estimator on the training split"]
         else:
             if isinstance(self.cv, Integral):
                 folds = MultiLabelStratifiedKFold(self.cv, random_state=self.random_state)
@@ -449,6 +457,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
                 folds = self.cv
             splits = list(folds.split(X, y))
             _check_test_folds(self.cv, splits, y.shape[0])
+            names = [f"fold {k + 1} of {len(splits)}" for k in range(len(splits))]
         refit = self.refit or self.cv is not None
         # The held-out fits and the fit on all samples do not depend on each other: one batch.
         # scikit-learn's Parallel takes its configuration (metadata routing) and the warning
@@ -461,7 +470,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         ]
         if refit:
             jobs.append(delayed(_fit)(self.estimator, X, y, params))
-        results = Parallel(n_jobs=self.n_jobs)(jobs)
+            names.append("the estimator on all samples")
+        progress = FitProgress(self, len(jobs), self.verbose)
+        results = Parallel(n_jobs=self.n_jobs)(announced(jobs, names, progress))
         held_out = results[: len(splits)]
         if self.cv is None:
             estimator, proba = held_out[0]

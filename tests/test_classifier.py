@@ -4,12 +4,14 @@ import pickle
 import random
 import subprocess
 import sys
+import warnings
 
 import joblib
 import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
@@ -25,6 +27,7 @@ from sklearn.model_selection import (
 )
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from tensorflow.python.framework import config as tf_config
 
@@ -115,7 +118,7 @@ def test_bad_threshold(threshold, match):
 def test_label_constant_in_training_data_warns_and_fits():
     y = Y_MULTI.copy()
     y[:, 1] = 0
-    with pytest.warns(UserWarning, match="Label 1 is absent from all training examples"):
+    with pytest.warns(UserWarning, match=r"Label columns \[1\] absent from all training examples"):
         model = fast(epochs=1).fit(X_MULTI, y)
     assert model.predict(X_MULTI).shape == (60, 3)
 
@@ -218,6 +221,8 @@ def test_clone_keeps_every_parameter():
         "n_iter_no_change",
         "jit_compile",
         "random_state",
+        "warm_start",
+        "callbacks",
         "verbose",
     }
 
@@ -615,6 +620,184 @@ def test_default_pipeline_beats_tfidf_linear_svc_on_reuters():
     }
     assert (scores["cnn"] >= scores["svm"]).all()
     assert (scores["cnn_at_least_one"] > scores["cnn"]).all()
+
+
+# ---------------------------------------------------------------- the scikeras surface
+
+
+def test_initialize_builds_the_network_without_training():
+    y = np.arange(60) % 2
+    model = fast()
+    assert model.initialize(X_MULTI, y) is model
+    assert model.initialized_ and model.current_epoch == 0 and model.history_ == {"loss": []}
+    assert model.predict_proba(X_MULTI).shape == (60, 2)
+    model.partial_fit(X_MULTI, y)
+    assert model.current_epoch == 1
+
+
+def test_warm_start_continues_from_the_fitted_weights():
+    model = fast(epochs=2, warm_start=True).fit(X_MULTI, Y_MULTI)
+    network, first_losses = model.model_, list(model.history_["loss"])
+    model.fit(X_MULTI, Y_MULTI)
+    assert model.model_ is network and model.current_epoch == 4
+    assert model.history_["loss"][:2] == first_losses
+    # A fresh fit starts over from the first epoch's loss.
+    assert model.history_["loss"][2] < first_losses[0]
+    cold = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    cold.fit(X_MULTI, Y_MULTI)
+    assert cold.current_epoch == 2
+
+
+def test_encoders_are_what_the_estimator_uses(multilabel_model):
+    binary = fast(epochs=1).fit(X_MULTI, np.where(np.arange(60) % 2, "yes", "no"))
+    labels = np.array(["yes", "no", "yes"])
+    encoded = binary.target_encoder.transform(labels)
+    np.testing.assert_array_equal(encoded, [[1.0], [0.0], [1.0]])
+    np.testing.assert_array_equal(binary.target_encoder.inverse_transform(encoded), labels)
+    np.testing.assert_array_equal(
+        multilabel_model.target_encoder.transform(Y_MULTI), Y_MULTI.astype(np.float32)
+    )
+    ids = multilabel_model.feature_encoder.transform(X_MULTI + 100)
+    assert (ids == 1).all()  # ids never seen in fit read as out-of-vocabulary
+    np.testing.assert_array_equal(multilabel_model.feature_encoder.transform(X_MULTI), X_MULTI)
+
+
+def _exercise_public_member(name, fitted, unfitted, tmp_path):
+    """Use ``name`` as its docstring says, on a fitted and an unfitted estimator."""
+    y = np.arange(60) % 2
+
+    def routed(request):
+        with config_context(enable_metadata_routing=True):
+            copy = clone(unfitted)
+            return request(copy) is copy and "True" in str(copy.get_metadata_routing())
+
+    members = {
+        "current_epoch": lambda: (fitted.current_epoch, unfitted.current_epoch) == (2, 0),
+        "initialized_": lambda: fitted.initialized_ and not unfitted.initialized_,
+        "initialize": lambda: clone(unfitted).initialize(X_MULTI, y).current_epoch == 0,
+        "fit": lambda: clone(unfitted).fit(X_MULTI, y).current_epoch == 2,
+        "partial_fit": lambda: clone(unfitted).partial_fit(X_MULTI, y).current_epoch == 1,
+        "predict": lambda: fitted.predict(X_MULTI).shape == (60,),
+        "predict_proba": lambda: fitted.predict_proba(X_MULTI).shape == (60, 2),
+        "score": lambda: 0 <= fitted.score(X_MULTI, y) <= 1,
+        "scorer": lambda: fitted.scorer(y, y) == 1.0,
+        "export_network": lambda: fitted.export_network(tmp_path / "n.keras") is None,
+        "get_params": lambda: fitted.get_params()["epochs"] == 2,
+        "set_params": lambda: clone(unfitted).set_params(epochs=3).epochs == 3,
+        "get_metadata_routing": lambda: "sample_weight" in str(fitted.get_metadata_routing()),
+        "set_fit_request": lambda: routed(lambda c: c.set_fit_request(sample_weight=True)),
+        "set_partial_fit_request": lambda: routed(
+            lambda c: c.set_partial_fit_request(classes=True)
+        ),
+        "set_score_request": lambda: routed(lambda c: c.set_score_request(sample_weight=True)),
+        "target_encoder": lambda: fitted.target_encoder.transform(y).shape == (60, 1),
+        "feature_encoder": lambda: fitted.feature_encoder.transform(X_MULTI).shape == (60, 8),
+    }
+    return members[name]()
+
+
+FITTED_ONLY = [
+    "predict",
+    "predict_proba",
+    "score",
+    "export_network",
+    "target_encoder",
+    "feature_encoder",
+]
+
+
+def test_every_public_member_does_what_its_docstring_says(tmp_path):
+    fitted = fast(epochs=2).fit(X_MULTI, np.arange(60) % 2)
+    unfitted = fast(epochs=2)
+    public = [name for name in dir(TextCNNClassifier) if not name.startswith("_")]
+    for name in public:
+        assert _exercise_public_member(name, fitted, unfitted, tmp_path), name
+    for name in FITTED_ONLY:
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            member = getattr(unfitted, name)
+            member(X_MULTI, np.arange(60) % 2) if name == "score" else member(X_MULTI)
+
+
+def test_routed_parameters_are_not_offered():
+    with pytest.raises(ValueError, match="Invalid parameter 'model'"):
+        fast().set_params(model__units=3)
+    assert "not offered" in TextCNNClassifier.__doc__
+
+
+# ---------------------------------------------------------------- partial_fit
+
+
+def test_partial_fit_validates_its_parameters():
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        fast(batch_size=0).partial_fit(X_MULTI, Y_MULTI)
+    model = fast().partial_fit(X_MULTI, Y_MULTI)
+    with pytest.raises(ValueError, match="'learning_rate' parameter"):
+        model.set_params(learning_rate=-1.0).partial_fit(X_MULTI, Y_MULTI)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"early_stopping": True}, "cannot honour early_stopping=True"),
+        ({"threshold": "auto"}, "cannot honour threshold='auto'"),
+    ],
+)
+def test_partial_fit_refuses_what_one_epoch_cannot_honour(params, match):
+    with pytest.raises(ValueError, match=match):
+        fast(**params).partial_fit(X_MULTI, Y_MULTI)
+
+
+def test_partial_fit_works_whatever_the_defaults_become(monkeypatch):
+    defaults = TextCNNClassifier.__init__.__kwdefaults__
+    monkeypatch.setitem(defaults, "early_stopping", True)
+    monkeypatch.setitem(defaults, "threshold", "auto")
+    model = TextCNNClassifier(**FAST).partial_fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping is True and model.current_epoch == 1
+    np.testing.assert_array_equal(model.threshold_, 0.5)
+
+
+def test_partial_fit_follows_set_params_or_says_why_not():
+    y = np.arange(60) % 2
+    model = fast(epochs=1).fit(X_MULTI, y)
+    model.set_params(learning_rate=0.25, batch_size=7).partial_fit(X_MULTI, y)
+    assert float(model.model_.optimizer.learning_rate) == 0.25
+    assert int(model.model_.optimizer.iterations) == 2 + 9  # 2 steps of 32, then 9 of 7
+    model.set_params(filter_sizes=(2, 4), optimizer="sgd")
+    with pytest.raises(ValueError, match="filter_sizes, optimizer changed"):
+        model.partial_fit(X_MULTI, y)
+
+
+def test_partial_fit_with_classes_accepts_a_one_class_first_batch():
+    model = fast().partial_fit(X_MULTI, np.zeros(60, dtype=int), classes=[0, 1])
+    assert model.classes_.tolist() == [0, 1] and model.predict_proba(X_MULTI).shape == (60, 2)
+    model.partial_fit(X_MULTI, np.ones(60, dtype=int))
+    assert model.current_epoch == 2
+
+
+def test_partial_fit_after_pickling_matches_partial_fit_without():
+    y = np.arange(60) % 2
+    model = fast(epochs=2).fit(X_MULTI, y)
+    restored = pickle.loads(pickle.dumps(model))
+    model.partial_fit(X_MULTI, y)
+    restored.partial_fit(X_MULTI, y)
+    np.testing.assert_array_equal(restored.predict_proba(X_MULTI), model.predict_proba(X_MULTI))
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def test_labels_constant_in_training_data_get_one_warning_at_the_callers_line():
+    y = Y_MULTI.copy()
+    y[:, 0], y[:, 2] = 0, 1
+    for estimator in (fast(epochs=1), make_pipeline(FunctionTransformer(), fast(epochs=1))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X_MULTI, y)
+        assert [str(w.message) for w in caught] == [
+            "Label columns [0] absent from all and [2] present in all training examples: the "
+            "network learns only their base rate."
+        ]
+        assert caught[0].filename == __file__
 
 
 def test_auto_threshold_does_not_let_one_positive_flood_its_label():

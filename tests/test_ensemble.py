@@ -198,3 +198,19 @@ def test_a_member_with_non_finite_probabilities_is_named(tabular):
         voting.predict_proba(X)
     with pytest.raises(ValueError, match="'broken' is not finite"):
         voting.predict(X)
+
+
+def test_verbose_names_each_member_as_it_starts(tabular, capsys):
+    linear_and_knn(verbose=1).fit(*tabular)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "[MultiLabelVotingClassifier] 1/2 fitting linear"
+    assert lines[1].startswith("[MultiLabelVotingClassifier] 2/2 fitting knn, about ")
+    linear_and_knn().fit(*tabular)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(("verbose", "network_verbose"), [(0, 0), (1, 0), (2, 2)])
+def test_ensemble_verbose_reaches_folds_members_and_at_2_the_network(verbose, network_verbose):
+    model = make_multilabel_ensemble(verbose=verbose)
+    assert model.verbose == model.estimator.verbose == verbose
+    assert model.get_params()["estimator__cnn__textcnnclassifier__verbose"] == network_verbose

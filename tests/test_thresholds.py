@@ -444,3 +444,23 @@ def test_rejects_bad_cv(text_data, cv):
     docs, Y = text_data
     with pytest.raises(ValueError, match="'cv' parameter"):
         MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=cv).fit(docs, Y)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"cv": 2}, ["1/3 fitting fold 1 of 2", "2/3 fitting fold 2 of 2", "3/3 fitting the"]),
+        ({}, ["1/1 fitting the estimator on the training split"]),
+        ({"refit": True}, ["1/2 fitting the estimator on the training", "2/2 fitting the"]),
+    ],
+)
+def test_verbose_says_which_fit_starts(text_data, capsys, params, expected):
+    texts, Y = text_data
+    MultiLabelThresholdClassifier(tfidf_ovr_lr(), verbose=1, random_state=0, **params).fit(texts, Y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(expected)
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(f"[MultiLabelThresholdClassifier] {start}")
+    assert ("left" in lines[-1]) == (len(lines) > 1)
+    MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0, **params).fit(texts, Y)
+    assert capsys.readouterr().out == ""
