@@ -17,6 +17,7 @@ from sk_textcnn._batching import (
     length_sorted_batches,
     predict_in_batches,
 )
+from sk_textcnn._train_step import compiled_train_step
 
 
 def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):
@@ -61,9 +62,7 @@ class EpochLoop:
             total = 0.0
             for batch in length_sorted_batches(lengths, self.batch_size, rng):
                 width = batch_width(lengths[batch].max(), X.shape[1], jit_compile=self.jit_compile)
-                loss = self.model.train_on_batch(
-                    X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
-                )
+                loss = self.train_step(X[batch, :width], Y[batch], sample_weight[batch])
                 total += float(loss) * len(batch)
             self.history["loss"].append(total / len(X))
             if validation is not None:
@@ -88,6 +87,11 @@ class EpochLoop:
             return int(np.argmin(self.history["val_loss"])) + 1
         self.use_averaged_weights()
         return None
+
+    @property
+    def train_step(self):
+        """``step(x, y, sample_weight) -> loss``: one optimizer step on a batch, compiled once."""
+        return compiled_train_step(self.model, jit_compile=self.jit_compile)
 
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""
