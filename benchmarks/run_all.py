@@ -19,6 +19,7 @@ SCRIPTS = [
     "latency",
     "throughput",
     "real_data_speed",
+    "speed",
     "memory",
     "large_input",
     "accuracy",

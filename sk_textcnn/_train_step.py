@@ -99,20 +99,28 @@ def _tensorflow_step(model, *, jit_compile):
     return run
 
 
+# Rows the embedding's sparse gradient is padded to at least: 512 tokens of 32 documents, one
+# shape (one XLA compilation) for most fits; a zero row costs what a token's row costs.
+MIN_SPARSE_ROWS = 2**14
+
+
 def padded_rows(gradient):
-    """The embedding's gradient (one row per token of the batch), padded to a power of two rows.
+    """The embedding's gradient (one row per token of the batch), padded with zero rows.
 
     The optimizer must get these rows as they are: Adam squares each token's row before summing
     duplicates, so densifying first would change the result. Their number changes with every
-    batch, and XLA compiles once per shape; rounded up to a power of two, a fit sees a handful.
-    The padding rows are zeros at id 0, which change no sum and no sum of squares.
+    batch and XLA compiles once per shape, so they are padded to ``MIN_SPARSE_ROWS`` or the next
+    power of two. The padding rows are zeros at id 0, which change no sum and no sum of squares.
     """
     import tensorflow as tf
 
     n = tf.shape(gradient.indices)[0]
-    rows = tf.cast(
-        2.0 ** tf.math.ceil(tf.math.log(tf.cast(tf.maximum(n, 1), tf.float32)) / tf.math.log(2.0)),
-        tf.int32,
+    rows = MIN_SPARSE_ROWS
+    # Beyond that, the next power of two: at most a doubling of the padded rows.
+    rows = tf.maximum(
+        rows,
+        2
+        ** tf.cast(tf.math.ceil(tf.math.log(tf.cast(n, tf.float32)) / tf.math.log(2.0)), tf.int32),
     )
     extra = tf.maximum(rows, n) - n
     return tf.IndexedSlices(
