@@ -202,7 +202,7 @@ def _pieces(model, backend):
         conv_in = jax.jit(lambda x: conv_inputs(x))
         conv_fwd = jax.jit(conv_forward)
         conv_bwd = jax.jit(jax.grad(conv_forward))
-        zero_grads = [keras.ops.zeros_like(v) for v in variables]
+        zero_grads = [keras.ops.zeros_like(v.value) for v in variables]
         optimizer_values = [v.value for v in optimizer.variables]
         apply = jax.jit(lambda o: optimizer.stateless_apply(o, zero_grads, trainable))
 
