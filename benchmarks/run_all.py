@@ -20,6 +20,7 @@ SCRIPTS = [
     "explain",
     "throughput",
     "real_data_speed",
+    "speed",
     "memory",
     "large_input",
     "accuracy",

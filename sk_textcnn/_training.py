@@ -19,6 +19,7 @@ from sk_textcnn._batching import (
     length_sorted_batches,
     predict_in_batches,
 )
+from sk_textcnn._train_step import compiled_train_step
 
 
 class FitProgress:
@@ -175,9 +176,7 @@ class EpochLoop:
             for step, batch in enumerate(length_sorted_batches(lengths, self.batch_size, rng)):
                 callbacks.on_train_batch_begin(step)
                 width = batch_width(lengths[batch].max(), X.shape[1], jit_compile=self.jit_compile)
-                loss = self.model.train_on_batch(
-                    X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
-                )
+                loss = self.train_step(X[batch, :width], Y[batch], sample_weight[batch])
                 total, seen = total + float(loss) * len(batch), seen + len(batch)
                 callbacks.on_train_batch_end(step, {"loss": total / seen})
                 if self.model.stop_training:
@@ -212,6 +211,11 @@ class EpochLoop:
             self.use_averaged_weights()
         callbacks.on_train_end(logs)
         return best_epoch
+
+    @property
+    def train_step(self):
+        """``step(x, y, sample_weight) -> loss``: one optimizer step on a batch, compiled once."""
+        return compiled_train_step(self.model, jit_compile=self.jit_compile)
 
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""
