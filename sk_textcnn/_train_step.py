@@ -20,6 +20,8 @@ import weakref
 
 import keras
 
+from sk_textcnn._quiet_import import start_xla_quietly
+
 # model -> (optimizer, jit_compile, step): a step holds traced graphs, costly to rebuild on
 # every partial_fit, and belongs to one optimizer (compile() makes a new one).
 _STEPS = weakref.WeakKeyDictionary()
@@ -46,6 +48,8 @@ def compiled_train_step(model, *, jit_compile):
 
 def _tensorflow_step(model, *, jit_compile):
     import tensorflow as tf
+
+    start_xla_quietly()
 
     variables = model.trainable_variables
     optimizer = model.optimizer
