@@ -17,8 +17,10 @@ except ImportError:  # run as a file: python benchmarks/run_all.py
 SCRIPTS = [
     "vectorizer",
     "latency",
+    "explain",
     "throughput",
     "real_data_speed",
+    "speed",
     "memory",
     "large_input",
     "accuracy",
@@ -26,6 +28,7 @@ SCRIPTS = [
     "thresholds",
     "ensemble",
     "pretrained",
+    "scale",
 ]
 
 

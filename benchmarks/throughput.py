@@ -14,7 +14,8 @@ Vocabulary 10,000, length 200 without padding, embedding 100, 128 filters of wid
 
 Docs/s are converted to GFLOP/s (forward = sum_k 2 (200 - k + 1) k 100 128 per document,
 training = 3x forward) and divided by numpy's float32 2048 x 2048 GEMM rate (best of 5 in every
-repeat, best overall), measured in the same process.
+repeat, best overall), measured in a fresh process without the machine's OpenBLAS pins (see
+``_common.gemm_peak``).
 """
 
 import numpy as np

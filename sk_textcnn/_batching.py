@@ -5,6 +5,7 @@ changing any output; with documents of similar length in a batch, an epoch then 
 real tokens cost, not what the padding costs.
 """
 
+import keras
 import numpy as np
 
 from sk_textcnn.vectorizer import PAD_ID
@@ -50,11 +51,12 @@ def length_sorted_batches(lengths, batch_size, rng):
 def batch_width(longest, available, *, jit_compile):
     """Columns a batch is cut to: its longest document, rounded up under XLA.
 
-    XLA compiles the network once per input shape, so with ``jit_compile`` widths are rounded
-    up to a multiple of ``XLA_WIDTH_STEP`` to bound the number of compilations.
+    XLA compiles the network once per input shape, so with ``jit_compile``, and always on the
+    JAX backend (which compiles every step), widths are rounded up to a multiple of
+    ``XLA_WIDTH_STEP`` to bound the number of compilations.
     """
     width = max(int(longest), 1)
-    if jit_compile:
+    if jit_compile or keras.backend.backend() == "jax":
         width = -(-width // XLA_WIDTH_STEP) * XLA_WIDTH_STEP
     return min(width, available)
 

@@ -9,6 +9,10 @@ from sklearn.utils.validation import check_consistent_length
 
 def multilabel_target(estimator, X, y):
     """``y`` as a CSR matrix or ndarray, checked to be a multi-label indicator matrix for X."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
     if sp.issparse(y):
         y = sp.csr_matrix(y)
     elif not hasattr(y, "shape"):
@@ -20,8 +24,23 @@ def multilabel_target(estimator, X, y):
             f"(n_samples, n_labels) with 0/1 entries; got a {target_type} target. Use "
             "sklearn.preprocessing.MultiLabelBinarizer to build one from label sets."
         )
+    check_indicator_values(y)
     check_consistent_length(X, y)
     return y
+
+
+def check_indicator_values(Y, *, name="y"):
+    """Refuse an indicator matrix holding anything but 0 and 1, such as -1/1 or 0/2.
+
+    scikit-learn calls any two-valued integer matrix "multilabel-indicator"; read as 0/1 such a
+    matrix would train on impossible targets (log of a negative base rate, NaN everywhere).
+    """
+    values = np.unique(Y.data if sp.issparse(Y) else np.asarray(Y))
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(
+            f"{name} must be a multi-label indicator matrix of 0 and 1; got the values "
+            f"{values[:10].tolist()!r}. Map them to 0/1 first, e.g. (y > 0).astype(int)."
+        )
 
 
 def positive_proba(estimator, proba, n_samples):
@@ -90,7 +109,7 @@ def label_decisions(proba, thresholds, *, at_least_one_label=False):
     [[1, 0], [0, 1]]
     """
     proba = np.asarray(proba)
-    thresholds = np.asarray(thresholds)
+    thresholds = np.asarray(thresholds, dtype=np.float64)
     if proba.ndim != 2:
         raise ValueError(
             f"proba must be a 2-D array (n_samples, n_labels); got shape {proba.shape}."
@@ -100,6 +119,8 @@ def label_decisions(proba, thresholds, *, at_least_one_label=False):
             f"thresholds must be a float or hold one value per label ({proba.shape[1]}); got "
             f"shape {thresholds.shape}."
         )
+    if not (np.isfinite(thresholds) & (thresholds >= 0) & (thresholds <= 1)).all():
+        raise ValueError(f"thresholds must lie in [0, 1]; got {thresholds.tolist()!r}.")
     decisions = (proba >= thresholds).astype(int)
     if at_least_one_label and proba.shape[1]:
         empty = np.flatnonzero(decisions.sum(axis=1) == 0)

@@ -4,6 +4,8 @@
 ``history_``; the estimator decides what to train on and keeps the results.
 """
 
+import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,6 +19,47 @@ from sk_textcnn._batching import (
     length_sorted_batches,
     predict_in_batches,
 )
+from sk_textcnn._train_step import compiled_train_step
+
+
+class FitProgress:
+    """One line per fit of a meta-estimator, as it starts: which fit, and the time left.
+
+    The time left is the mean duration of the fits done so far times the fits left,
+    counting the one starting.
+    """
+
+    def __init__(self, owner, total, verbose):
+        self.owner, self.total, self.verbose = type(owner).__name__, total, verbose
+        self.started, self.start = 0, time.perf_counter()
+
+    def starting(self, what):
+        """Say that fit ``what`` starts (when ``verbose``)."""
+        if self.verbose:
+            left = ""
+            if self.started:
+                per_fit = (time.perf_counter() - self.start) / self.started
+                left = f", about {_duration(per_fit * (self.total - self.started))} left"
+            print(
+                f"[{self.owner}] {self.started + 1}/{self.total} fitting {what}{left}", flush=True
+            )
+        self.started += 1
+
+
+def announced(jobs, names, progress):
+    """Yield joblib's ``jobs``, saying each one's start as joblib takes it.
+
+    With one job at a time joblib takes each just before running it; with more it takes a few
+    ahead, so the lines then say which fits are under way.
+    """
+    for job, name in zip(jobs, names, strict=True):
+        progress.starting(name)
+        yield job
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
 def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):
@@ -32,12 +75,65 @@ def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):
     return min(ema_momentum, max(0.0, 1 - 10 / steps))
 
 
+class _DropExpectedRetracing(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning while this package trains.
+
+    Every fit builds a new network, and Keras gives each network its own step functions, which
+    trace afresh (then again once for batches of another width, after which
+    ``reduce_retracing`` generalizes the shape). TensorFlow counts traces per Python function
+    across all networks, so a few small fits in one process (a grid search, the folds of a
+    threshold search) cross its threshold of 5 traces in 10 calls and it warns about a loop
+    creating functions: that is this package's design, not a mistake of the user's, and Keras
+    offers no way to share one step function between networks. Only that message is dropped,
+    and only while a fit or prediction of this package runs.
+    """
+
+    active = 0
+
+    def filter(self, record):
+        return not (self.active and "triggered tf.function retracing" in record.getMessage())
+
+
+_retracing_filter = _DropExpectedRetracing()
+logging.getLogger("tensorflow").addFilter(_retracing_filter)
+
+
+@contextmanager
+def expected_retracing():
+    """Inside the block, TensorFlow's warning about frequent retracing is not shown."""
+    _retracing_filter.active += 1
+    try:
+        yield
+    finally:
+        _retracing_filter.active -= 1
+
+
+def raise_if_diverged(model, loss, *, epoch):
+    """Stop training whose loss or weights are no longer finite, before NaN reaches predict.
+
+    A diverged network predicts NaN for every document (and so one class, or no label, for
+    all); the estimator drops it and keeps what it had before ``fit``.
+    """
+    if np.isfinite(loss) and all(np.isfinite(weights).all() for weights in model.get_weights()):
+        return
+    learning_rate = float(model.optimizer.learning_rate.numpy())
+    raise ValueError(
+        f"Training diverged: the loss was {loss} in epoch {epoch} and the network's weights "
+        "are no longer finite. The usual causes are a learning_rate too high for the optimizer "
+        f"(it is {learning_rate:g}) and extreme sample_weight, class_weight or positive_weight "
+        "values; lower or rescale them."
+    )
+
+
 @dataclass
 class EpochLoop:
     """Trains ``model`` (compiled, with weight averaging when ``averaging``) epoch by epoch.
 
     ``history`` is the estimator's ``history_``: each epoch appends its training ``"loss"``,
     and with validation data its ``"val_loss"``, ``"val_micro_f1"`` and ``"val_macro_f1"``.
+    ``callbacks`` (``keras.callbacks.Callback`` instances) see the hooks of ``Model.fit`` in
+    its order, with these keys in their logs (``"loss"`` at a batch's end being the epoch's
+    running mean); ``verbose`` 1 adds Keras' progress bar, 2 one line per epoch.
     """
 
     model: keras.Model
@@ -47,47 +143,79 @@ class EpochLoop:
     multiclass: bool
     jit_compile: bool = False
     verbose: int = 0
+    callbacks: list = ()
 
     def run(self, X, Y, sample_weight, *, epochs, rng, validation=None, patience=None):
         """Train for ``epochs`` epochs; return the epoch kept by early stopping, or None.
 
         ``validation`` is an ``(X, Y)`` pair scored after each epoch. With ``patience``,
         training stops once its loss has not improved for that many epochs, and the network
-        keeps the best epoch's weights; otherwise it ends with the averaged weights.
+        keeps the best epoch's weights; otherwise it ends with the averaged weights. A
+        callback setting ``model.stop_training`` ends training after the current step.
+        Epoch numbers (returned, and given to callbacks) count on from earlier ``history``.
         """
         X, lengths = left_aligned(X)
-        best_loss, best_weights, waited = np.inf, None, 0
-        for epoch in range(epochs):
-            total = 0.0
-            for batch in length_sorted_batches(lengths, self.batch_size, rng):
+        steps = -(-len(X) // self.batch_size)
+        # As Model.fit(initial_epoch=first): callbacks count epochs on from earlier training.
+        first = len(self.history["loss"])
+        callbacks = keras.callbacks.CallbackList(
+            list(self.callbacks),
+            add_progbar=bool(self.verbose),
+            model=self.model,
+            verbose=self.verbose,
+            epochs=first + epochs,
+            steps=steps,
+        )
+        best_loss, best_epoch, best_weights, waited = np.inf, None, None, 0
+        self.model.stop_training = False
+        logs = {}
+        callbacks.on_train_begin()
+        for epoch in range(first, first + epochs):
+            callbacks.on_epoch_begin(epoch)
+            total, seen = 0.0, 0
+            for step, batch in enumerate(length_sorted_batches(lengths, self.batch_size, rng)):
+                callbacks.on_train_batch_begin(step)
                 width = batch_width(lengths[batch].max(), X.shape[1], jit_compile=self.jit_compile)
-                loss = self.model.train_on_batch(
-                    X[batch, :width], Y[batch], sample_weight=sample_weight[batch]
-                )
-                total += float(loss) * len(batch)
-            self.history["loss"].append(total / len(X))
+                loss = self.train_step(X[batch, :width], Y[batch], sample_weight[batch])
+                total, seen = total + float(loss) * len(batch), seen + len(batch)
+                callbacks.on_train_batch_end(step, {"loss": total / seen})
+                if self.model.stop_training:
+                    break
+            self.history["loss"].append(total / seen)
+            raise_if_diverged(self.model, self.history["loss"][-1], epoch=epoch + 1)
             if validation is not None:
                 # Judged and kept as averaged weights; the next epoch trains on from the raw ones.
                 with self.averaged_weights():
                     self.record_validation(*validation)
                     if self.history["val_loss"][-1] < best_loss:
-                        best_loss, best_weights, waited = (
+                        best_loss, best_epoch, best_weights, waited = (
                             self.history["val_loss"][-1],
+                            epoch + 1,
                             self.model.get_weights(),
                             0,
                         )
                     else:
                         waited += 1
-            if self.verbose:
-                scores = ", ".join(f"{k}: {v[-1]:.4f}" for k, v in self.history.items())
-                print(f"epoch {epoch + 1}/{epochs} - {scores}")
-            if patience is not None and waited >= patience:
+            logs = {
+                key: values[-1]
+                for key, values in self.history.items()
+                if key == "loss" or validation is not None
+            }
+            callbacks.on_epoch_end(epoch, logs)
+            if self.model.stop_training or (patience is not None and waited >= patience):
                 break
         if patience is not None and best_weights is not None:
             self.model.set_weights(best_weights)
-            return int(np.argmin(self.history["val_loss"])) + 1
-        self.use_averaged_weights()
-        return None
+        else:
+            best_epoch = None
+            self.use_averaged_weights()
+        callbacks.on_train_end(logs)
+        return best_epoch
+
+    @property
+    def train_step(self):
+        """``step(x, y, sample_weight) -> loss``: one optimizer step on a batch, compiled once."""
+        return compiled_train_step(self.model, jit_compile=self.jit_compile)
 
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""

@@ -1,13 +1,21 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import copy
+import inspect
+import os
+import sys
+import tempfile
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import keras
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -26,12 +34,16 @@ from sk_textcnn._compat import (
     _fit_context,
 )
 from sk_textcnn._linear import LinearTerm, blended_proba, fit_blend
-from sk_textcnn._multilabel import predicted_indicator, set_multilabel_tags
+from sk_textcnn._multilabel import (
+    check_indicator_values,
+    predicted_indicator,
+    set_multilabel_tags,
+)
 from sk_textcnn._random import check_random_state
-from sk_textcnn._training import EpochLoop, averaging_momentum
+from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
-from sk_textcnn.thresholds import tune_thresholds
+from sk_textcnn.thresholds import MIN_TUNING_POSITIVES, TUNING_GRID, tune_thresholds
 from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
@@ -39,6 +51,49 @@ _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
 # see TextCNNClassifier._tuned_thresholds for the measurement behind both.
 _THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
 _MIN_TUNING_POSITIVES = 5
+# What the built network and its optimizer embody: partial_fit and warm_start train that network
+# on, so a change to one of these by set_params needs a new network.
+_NETWORK_PARAMS = (
+    "embedding_dim",
+    "embeddings",
+    "embedding_mode",
+    "filter_sizes",
+    "num_filters",
+    "dropout",
+    "optimizer",
+    "ema_momentum",
+    "positive_weight",
+    "jit_compile",
+)
+# Frames in these folders are skipped when a warning names the line that caused it.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__package__], sklearn)
+)
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` for ``warnings.warn`` in the caller that names the user's line.
+
+    That is the first frame outside this package and scikit-learn, so a warning raised in
+    ``fit`` points at the line calling ``fit`` or ``Pipeline.fit``.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _same_param(name, old, new):
+    """Whether a parameter kept its value: arrays by content, ``embeddings`` by identity."""
+    if old is new or name == "embeddings":
+        return old is new
+    if isinstance(old, (str, type(None))) or isinstance(new, (str, type(None))):
+        return old == new
+    return np.shape(old) == np.shape(new) and bool(np.all(np.asarray(old) == np.asarray(new)))
+
+
+# Ids index the embedding as int32, and the table needs one row past the largest.
+_MAX_ID = np.iinfo(np.int32).max - 1
 
 
 def _holds_text(X):
@@ -49,6 +104,24 @@ def _holds_text(X):
     if getattr(first, "dtype", np.dtype(int)).kind in "OSU" and getattr(first, "size", 0):
         first = np.asarray(first).flat[0]
     return isinstance(first, (str, bytes))
+
+
+def _check_label_types(y):
+    """Refuse labels mixing strings with other values: they cannot be sorted into classes."""
+    if sp.issparse(y) or np.asarray(y).dtype.kind != "O":
+        return
+    first_of_kind = {}
+    for label in np.asarray(y).ravel():
+        kind = next((text for text in (str, bytes) if isinstance(label, text)), object)
+        first_of_kind.setdefault(kind, label)
+    if len(first_of_kind) > 1:
+        examples = " and ".join(
+            f"{label!r} ({type(label).__name__})" for label in first_of_kind.values()
+        )
+        raise TypeError(
+            f"y mixes labels of different types, e.g. {examples}; give every label the same "
+            "type, e.g. y.astype(str)."
+        )
 
 
 class TextCNNClassifier(KerasClassifier):
@@ -151,8 +224,25 @@ class TextCNNClassifier(KerasClassifier):
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
         TensorFlow's seed and op determinism) is never touched.
+    warm_start : bool, default=False
+        When fitted, ``fit`` trains the fitted network ``epochs`` more epochs (with its
+        optimizer state and labels) instead of building a new one; ``history_`` grows on.
+        The parameters of the network's architecture and optimizer must not have changed
+        since it was built; ``learning_rate`` may. Such a fit trains the network in place,
+        as ``partial_fit`` does: an exception during training leaves it partly trained on.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Run by the training loop with the hooks of ``keras.Model.fit``, in its order:
+        ``on_train_begin``, per epoch ``on_epoch_begin``, per step ``on_train_batch_begin``
+        and ``on_train_batch_end`` (logs: ``"loss"``, the epoch's running mean), then
+        ``on_epoch_end`` (logs: ``"loss"`` and, with a validation split, ``"val_loss"``,
+        ``"val_micro_f1"``, ``"val_macro_f1"``), and ``on_train_end``. Setting
+        ``model.stop_training`` ends training after the current step. ``CSVLogger``,
+        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. As
+        scikit-learn wants parameters left as given, each ``fit`` and ``partial_fit`` call
+        trains with fresh copies of these callbacks, kept as ``callbacks_``.
     verbose : int, default=0
-        Print the loss after each epoch when positive.
+        0 is silent; 1 shows Keras' progress bar for each epoch (steps, time left, running
+        loss, and validation scores at its end); 2 or more prints one line per epoch.
 
     Attributes
     ----------
@@ -163,8 +253,9 @@ class TextCNNClassifier(KerasClassifier):
     n_features_in_ : int
         Number of columns of X seen in ``fit``.
     n_ids_ : int
-        Rows of the embedding table: one more than the largest id seen in ``fit``. Larger ids
-        at prediction time are read as out-of-vocabulary.
+        Rows of the embedding table: one more than the largest id seen in ``fit``, which must
+        be below ``2**31 - 1``. Larger ids at prediction time, of any size, are read as
+        out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
         Decision thresholds ``predict`` applies (binary and multi-label targets), tuned when
         ``threshold="auto"``, or None with a multi-label target.
@@ -187,6 +278,9 @@ class TextCNNClassifier(KerasClassifier):
         targets, one shared by all outputs otherwise.
     model_ : keras.Model
         The trained network; ``predict_proba`` blends its outputs with ``linear_term_``.
+    callbacks_ : list of keras.callbacks.Callback
+        The copies of ``callbacks`` that the last ``fit`` or ``partial_fit`` call ran, with
+        what they recorded; not kept by pickling.
     history_ : dict of list
         Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
         ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
@@ -194,6 +288,13 @@ class TextCNNClassifier(KerasClassifier):
     See Also
     --------
     SequenceVectorizer : Turns raw text into the id matrix this classifier expects.
+
+    Notes
+    -----
+    The class builds on ``scikeras.wrappers.KerasClassifier`` but has plain scikit-learn
+    parameters, all listed above: scikeras' routed ``model__*``, ``fit__*``,
+    ``optimizer__*`` or ``callbacks__*`` parameters are not offered, and neither is a
+    ``model`` building function, since the network is this class's.
 
     Examples
     --------
@@ -241,6 +342,8 @@ class TextCNNClassifier(KerasClassifier):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "jit_compile": ["boolean"],
         "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, None],
         "verbose": ["verbose"],
     }
 
@@ -268,6 +371,8 @@ class TextCNNClassifier(KerasClassifier):
         n_iter_no_change=3,
         jit_compile=False,
         random_state=None,
+        warm_start=False,
+        callbacks=None,
         verbose=0,
     ):
         # scikeras' __init__ is deliberately not called: it stores a dozen parameters this
@@ -293,6 +398,8 @@ class TextCNNClassifier(KerasClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.jit_compile = jit_compile
         self.random_state = random_state
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.verbose = verbose
 
     # scikeras replaces these with versions that read parameters from the instance __dict__ and
@@ -323,8 +430,67 @@ class TextCNNClassifier(KerasClassifier):
     def __sklearn_is_fitted__(self):
         return self.initialized_
 
+    @property
+    def current_epoch(self):
+        """Epochs the network has been trained: 0 before ``fit`` or after ``initialize``.
+
+        ``partial_fit`` and ``fit`` with ``warm_start`` count on from it.
+        """
+        return len(self.history_["loss"]) if self.initialized_ else 0
+
+    @property
+    def target_encoder(self):
+        """The fitted transformer from ``y`` to the network's training targets, and back.
+
+        ``transform`` encodes labels with the classes learned in ``fit`` (binary: a float
+        column of 0/1, multiclass: class indices, multi-label: the indicator as floats);
+        ``inverse_transform`` turns such targets back into labels. Raises ``NotFittedError``
+        before ``fit``.
+        """
+        check_is_fitted(self)
+        return FunctionTransformer(
+            self._encode_known_target, inverse_func=self._decode_target, check_inverse=False
+        ).fit(None)
+
+    @property
+    def feature_encoder(self):
+        """The fitted transformer from X to the ids the network reads.
+
+        ``transform`` validates token ids and replaces those the network never saw (at least
+        ``n_ids_``) by the out-of-vocabulary id 1, as ``predict`` does. Raises
+        ``NotFittedError`` before ``fit``.
+        """
+        check_is_fitted(self)
+        return FunctionTransformer(self._known_ids).fit(None)
+
+    def initialize(self, X, y):
+        """Build the network for ``X`` and ``y`` without training it.
+
+        The untrained network predicts the base rates of ``y``'s labels; ``partial_fit``
+        trains it on, as does ``fit`` with ``warm_start=True``. A plain ``fit`` builds a new
+        network, so there is no need to call this before ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids, 0 being padding.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Targets, which fix the classes or labels.
+
+        Returns
+        -------
+        self : TextCNNClassifier
+            The classifier, with ``model_`` built and ``current_epoch`` 0.
+        """
+        self._validate_params()
+        self._initialize(X, y, None, self._training_rng(epochs_done=0))
+        return self
+
     def _check_ids(self, X, *, reset):
-        """Validate X as a 2-D matrix of non-negative integer token ids, as int32."""
+        """Validate X as a 2-D matrix of non-negative integer token ids, as int32.
+
+        With ``reset=False`` (after ``fit``), ids the network never saw become OOV_ID.
+        """
         if _holds_text(X):
             raise TypeError(
                 f"{type(self).__name__} expects integer token ids, got raw text. Put a "
@@ -342,24 +508,29 @@ class TextCNNClassifier(KerasClassifier):
             if np.any(offending):
                 row, column = np.argwhere(offending)[0]
                 raise ValueError(f"{problem}; X[{row}, {column}] = {X[row, column].item()!r}.")
+        if not reset:
+            # Before the cast to int32, which would wrap larger ids onto known ones.
+            return np.where(X >= self.n_ids_, OOV_ID, X).astype(np.int32)
+        if X.size and X.max() > _MAX_ID:
+            row, column = np.unravel_index(X.argmax(), X.shape)
+            raise ValueError(
+                f"Token ids must be at most {_MAX_ID}, as the embedding has one row per id up "
+                f"to the largest; X[{row}, {column}] = {X[row, column].item()!r}. Number the "
+                "vocabulary from 2 up, as SequenceVectorizer does."
+            )
         return X.astype(np.int32)
 
     def _encode_target(self, y, classes=None):
         """Learn the label encoding from y (or ``classes``) and return the training target."""
+        _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             self.sparse_output_ = sp.issparse(y)
             Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
             self.classes_ = np.arange(Y.shape[1])
-            for label in np.flatnonzero(Y.min(axis=0) == Y.max(axis=0)):
-                # As OneVsRestClassifier: rare labels are absent from some CV folds.
-                warnings.warn(
-                    f"Label {label} is {'present in all' if Y[0, label] else 'absent from all'}"
-                    " training examples.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            self._warn_constant_labels(Y)
             return Y
         if self.target_type_ not in ("binary", "multiclass"):
             raise ValueError(
@@ -376,6 +547,26 @@ class TextCNNClassifier(KerasClassifier):
         if len(self.classes_) > 2:
             self.target_type_ = "multiclass"
         return self._encode_known_target(y)
+
+    @staticmethod
+    def _warn_constant_labels(Y):
+        """One warning naming every label absent from (or present in) all training examples.
+
+        As OneVsRestClassifier does: rare labels are absent from some CV folds, and the
+        network can then learn only that label's base rate.
+        """
+        constant = {
+            "absent from": np.flatnonzero(Y.max(axis=0) == 0).tolist(),
+            "present in": np.flatnonzero(Y.min(axis=0) == 1).tolist(),
+        }
+        found = [f"{labels} {how} all" for how, labels in constant.items() if labels]
+        if found:
+            warnings.warn(
+                f"Label columns {' and '.join(found)} training examples: the network learns "
+                "only their base rate.",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
 
     def _check_threshold(self):
         """Validate ``threshold`` against the fitted target; return one value per output."""
@@ -427,6 +618,9 @@ class TextCNNClassifier(KerasClassifier):
     def fit(self, X, y, sample_weight=None):
         """Build a new network and train it on token ids ``X`` and targets ``y``.
 
+        With ``warm_start=True`` and a fitted network, train that network ``epochs`` more
+        epochs instead; ``y`` must then hold the labels seen before.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_positions)
@@ -434,15 +628,49 @@ class TextCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multi-label indicator matrix (dense or sparse).
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Non-negative, finite weight of each sample in the loss.
 
         Returns
         -------
         self : TextCNNClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            For invalid data or parameters, and when training diverges (the loss or the
+            weights stop being finite). After any exception, a KeyboardInterrupt included, a
+            fitted estimator keeps its previous model and a new one stays unfitted.
         """
-        rng = self._training_rng(epochs_done=0)
-        X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
+        # Trained aside and swapped in whole on success: an exception of any kind, a
+        # KeyboardInterrupt included, leaves a fitted estimator as it was and a new one unfitted,
+        # and nothing learned by an earlier fit survives a refit.
+        if self.warm_start and self.initialized_:
+            # Trains the fitted network on, in place, as partial_fit does.
+            self._fit_network(X, y, sample_weight, warm=True)
+            return self
+        trainee = object.__new__(type(self))
+        learned = self._learned_attributes()
+        trainee.__dict__.update(
+            {name: value for name, value in vars(self).items() if name not in learned}
+        )
+        trainee._fit_network(X, y, sample_weight, warm=False)
+        self.__dict__ = vars(trainee)
+        return self
+
+    def _learned_attributes(self):
+        """Names of what ``fit`` learned: by scikit-learn's convention, those ending in "_"."""
+        return {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
+
+    def _fit_network(self, X, y, sample_weight, *, warm):
+        """The body of ``fit``: on the fitted network when ``warm``, else on an estimator that
+        holds no learned attribute."""
+        if warm:
+            rng = self._training_rng(epochs_done=self.current_epoch)
+            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
+        else:
+            rng = self._training_rng(epochs_done=0)
+            X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
         tune = self._tunes_thresholds()
         validation = None
         if self.early_stopping or tune or self.linear_term:
@@ -456,7 +684,6 @@ class TextCNNClassifier(KerasClassifier):
             self._fit_linear_term(X, Y, sample_weight, validation, rng)
         if tune:
             self.threshold_ = self._tuned_thresholds(*validation)
-        return self
 
     def _fit_linear_term(self, X, Y, sample_weight, validation, rng):
         """Fit the linear model on the network's training rows, then the blend on held-out ones.
@@ -476,21 +703,19 @@ class TextCNNClassifier(KerasClassifier):
         )
 
     def _tuned_thresholds(self, X, Y):
-        """Per-label thresholds maximising F1 on the held-out part, guarded against overfitting.
+        """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
 
-        The network's probabilities are extreme (mostly near 0 or 1), so a label with a few
-        held-out positives gets a threshold just under their scores, often ~1e-5, which floods
-        that label on new documents: on Reuters, unguarded tuning dropped test micro-F1 from
-        0.86 to 0.34 (with the guards below it stays 0.86). Thresholds therefore come from a
-        coarse grid inside [0.05, 0.95], and labels with fewer than ``_MIN_TUNING_POSITIVES``
-        held-out positives keep 0.5.
+        The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
+        :mod:`sk_textcnn.thresholds` for the measurements behind it): a coarse grid inside
+        [0.05, 0.95], and labels with fewer than ``MIN_TUNING_POSITIVES`` held-out positives
+        keep 0.5.
         """
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
         return tune_thresholds(
             Y,
             self._outputs_of_ids(X),
-            candidates=_THRESHOLD_GRID,
-            min_positives=_MIN_TUNING_POSITIVES,
+            candidates=TUNING_GRID,
+            min_positives=MIN_TUNING_POSITIVES,
         )
 
     def _training_rng(self, *, epochs_done):
@@ -504,12 +729,15 @@ class TextCNNClassifier(KerasClassifier):
         X = self._check_ids(X, reset=True)
         check_consistent_length(X, y)
         Y = self._encode_target(y, classes)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
         if self.target_type_ != "multilabel-indicator":
             if self.class_weight is not None:
                 sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
             weighted_classes = np.unique(Y[sample_weight > 0])
-            if len(weighted_classes) < 2:
+            # With ``classes`` (partial_fit) a first batch may hold a single class.
+            if len(weighted_classes) < 2 and classes is None:
                 raise ValueError(
                     "Samples of at least 2 classes need a positive sample_weight; only one "
                     "class has any."
@@ -545,8 +773,37 @@ class TextCNNClassifier(KerasClassifier):
             seed=int(rng.randint(np.iinfo(np.int32).max // 2)),
         )
         self._compile()
+        self._network_params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
         self.history_ = {"loss": []}
         self.linear_term_ = None
+        return X, Y, sample_weight
+
+    def _continued_data(self, X, y, sample_weight):
+        """Validate training data for the fitted network, as ``partial_fit`` and warm starts need.
+
+        The network follows ``set_params`` where it can (``learning_rate``, ``class_weight``,
+        ``batch_size``, ``threshold``, ...) and refuses changes to what it is built of.
+        """
+        changed = [
+            name
+            for name, value in self._network_params.items()
+            if not _same_param(name, value, getattr(self, name))
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed (set_params) since the network was built, and "
+                "training continues that network. Call fit with warm_start=False to build a "
+                "new one."
+            )
+        self.model_.optimizer.learning_rate = float(self.learning_rate)
+        X = self._check_ids(X, reset=False)
+        check_consistent_length(X, y)
+        Y = self._encode_known_target(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+        if self.class_weight is not None and self.target_type_ != "multilabel-indicator":
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return X, Y, sample_weight
 
     def _prior_logits(self, Y, sample_weight):
@@ -582,7 +839,8 @@ class TextCNNClassifier(KerasClassifier):
             optimizer=keras.optimizers.get(
                 {
                     "class_name": self.optimizer,
-                    "config": {"learning_rate": self.learning_rate, **averaging},
+                    # Keras takes only a Python float, not an int or a NumPy scalar.
+                    "config": {"learning_rate": float(self.learning_rate), **averaging},
                 }
             ),
             loss=loss,
@@ -653,7 +911,20 @@ class TextCNNClassifier(KerasClassifier):
         self.embedding_coverage_ = float((seen < first + len(vectors)).mean()) if seen.size else 0.0
         return table
 
+    def _check_callbacks(self):
+        callbacks = [] if self.callbacks is None else self.callbacks
+        for callback in callbacks:
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    "callbacks must be a list of keras.callbacks.Callback instances; got "
+                    f"{callback!r}."
+                )
+        return callbacks
+
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
+        # Copies, as fit must leave its parameters as they were (clone and pickle then work
+        # on them after a fit: a used CSVLogger holds a closed file, TensorBoard its writers).
+        self.callbacks_ = [copy.deepcopy(callback) for callback in self._check_callbacks()]
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -662,33 +933,37 @@ class TextCNNClassifier(KerasClassifier):
             multiclass=self.target_type_ == "multiclass",
             jit_compile=self.jit_compile,
             verbose=self.verbose,
+            callbacks=self.callbacks_,
         )
-        best_epoch = loop.run(
-            X,
-            Y,
-            sample_weight,
-            epochs=epochs,
-            rng=rng,
-            validation=validation,
-            patience=self.n_iter_no_change if self.early_stopping else None,
-        )
+        with expected_retracing():
+            best_epoch = loop.run(
+                X,
+                Y,
+                sample_weight,
+                epochs=epochs,
+                rng=rng,
+                validation=validation,
+                patience=self.n_iter_no_change if self.early_stopping and validation else None,
+            )
         if best_epoch is not None:
             self.best_epoch_ = best_epoch
 
     # ------------------------------------------------------------------ prediction
 
+    def _known_ids(self, X):
+        """A raw X validated, with ids the network never saw read as out-of-vocabulary."""
+        check_is_fitted(self)
+        return self._check_ids(X, reset=False)
+
     def _network_outputs(self, X):
         """The network's outputs for a raw X: validated, unknown ids read as OOV."""
-        check_is_fitted(self)
-        X = self._check_ids(X, reset=False)
-        # Ids the network never saw are out-of-vocabulary tokens.
-        X[X >= self.n_ids_] = OOV_ID
-        return self._outputs_of_ids(X)
+        return self._outputs_of_ids(self._known_ids(X))
 
     def _outputs_of_ids(self, X):
         """The outputs behind ``predict_proba`` for valid ids: the network's, blended with the
         linear term's when there is one."""
-        outputs = predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
+        with expected_retracing():
+            outputs = predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
         if getattr(self, "linear_term_", None) is None:
             return outputs
         return blended_proba(
@@ -767,25 +1042,43 @@ class TextCNNClassifier(KerasClassifier):
         -------
         self : TextCNNClassifier
             The classifier, trained one epoch further.
+
+        Notes
+        -----
+        Parameters are validated on every call, and the network follows ``set_params``
+        between calls where it can (``learning_rate`` updates the optimizer); changing what
+        the network is built of (``filter_sizes``, ``optimizer``, ...) raises a ValueError.
+        One epoch leaves no room for a validation split: ``early_stopping=True`` and
+        ``threshold="auto"`` set explicitly are refused; left at their defaults they are
+        not applied. The optimizer's state (moments, step count, weight average) carries
+        over between calls and through pickling.
         """
+        self._validate_params()
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name, needs_validation in (
+            ("early_stopping", bool(self.early_stopping)),
+            ("threshold", isinstance(self.threshold, str)),
+        ):
+            value = getattr(self, name)
+            if needs_validation and value != defaults[name].default:
+                raise ValueError(
+                    f"partial_fit trains one epoch without a validation split and cannot "
+                    f"honour {name}={value!r}; use fit, or set_params({name}="
+                    f"{defaults[name].default!r}) first."
+                )
         if not self.initialized_:
             rng = self._training_rng(epochs_done=0)
             X, Y, sample_weight = self._initialize(X, y, sample_weight, rng, classes=classes)
         else:
-            rng = self._training_rng(epochs_done=len(self.history_["loss"]))
-            if not self.model_.compiled:  # unpickled models come back uncompiled
-                self._compile()
-            X = self._check_ids(X, reset=False)
-            check_consistent_length(X, y)
-            Y = self._encode_known_target(y)
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
-            X[X >= self.n_ids_] = OOV_ID
+            rng = self._training_rng(epochs_done=self.current_epoch)
+            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
         self._train(X, Y, sample_weight, 1, rng)
         return self
 
     def _encode_known_target(self, y):
         """Encode y with the labels learned in ``fit``."""
         if self.target_type_ == "multilabel-indicator":
+            check_indicator_values(y)
             Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
             if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
                 raise ValueError(
@@ -802,6 +1095,12 @@ class TextCNNClassifier(KerasClassifier):
             return codes.astype(np.float32)[:, None]
         return codes.astype(np.int32)
 
+    def _decode_target(self, Y):
+        """The labels of training targets made by ``_encode_known_target``."""
+        if self.target_type_ == "multilabel-indicator":
+            return np.asarray(Y).astype(int)
+        return self.classes_[np.asarray(Y).astype(int).reshape(len(Y))]
+
     # ------------------------------------------------------------------ persistence
 
     def export_network(self, path):
@@ -814,7 +1113,9 @@ class TextCNNClassifier(KerasClassifier):
         Parameters
         ----------
         path : str or path-like
-            Destination ending in ``.keras``; load it with ``keras.saving.load_model``.
+            Destination ending in ``.keras``; load it with ``keras.saving.load_model``. The
+            legacy ``.h5`` format is refused: it cannot store the network's padding mask, so
+            Keras could not load such a file back.
 
         Raises
         ------
@@ -830,24 +1131,48 @@ class TextCNNClassifier(KerasClassifier):
                 "not give predict_proba. Fit with linear_term=False to export, or pickle the "
                 "classifier."
             )
-        with warnings.catch_warnings():
-            # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
-            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
-            self.model_.save(path)
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(
+                f"export_network writes the native Keras format, so path must end in '.keras'; "
+                f"got {str(path)!r}."
+            )
+        # Written beside the destination and renamed, so a failure leaves no partial file.
+        with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+            temporary = Path(folder) / path.name
+            with warnings.catch_warnings():
+                # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
+                warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+                self.model_.save(temporary)
+            os.replace(temporary, path)
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        # Used callbacks hold files, summary writers and the network: not kept.
+        state.pop("callbacks_", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.
             state["_model_config"] = model.get_config()
-            state["_model_weights"] = model.get_weights()
+            # Every variable, the dropout's seed state included, and the optimizer's moments,
+            # step count and weight average: partial_fit then goes on as without pickling.
+            state["_model_variables"] = [v.numpy() for v in model.variables]
+            if model.optimizer is not None and model.optimizer.built:
+                state["_optimizer_state"] = [v.numpy() for v in model.optimizer.variables]
         return state
 
     def __setstate__(self, state):
         config = state.pop("_model_config", None)
-        weights = state.pop("_model_weights", None)
+        variables = state.pop("_model_variables", None)
+        optimizer_state = state.pop("_optimizer_state", None)
         self.__dict__.update(state)
         if config is not None:
             self.model_ = keras.Model.from_config(config)
-            self.model_.set_weights(weights)
+            self._compile()
+            pairs = [(self.model_.variables, variables)]
+            if optimizer_state is not None:
+                self.model_.optimizer.build(self.model_.trainable_variables)
+                pairs.append((self.model_.optimizer.variables, optimizer_state))
+            for targets, values in pairs:
+                for variable, value in zip(targets, values, strict=True):
+                    variable.assign(value)

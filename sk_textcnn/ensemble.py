@@ -6,7 +6,7 @@ different documents (word order and learned embeddings against exact, idf-weight
 counts); see :class:`MultiLabelVotingClassifier` and :func:`make_multilabel_ensemble`.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._compat import Interval, _BaseComposition, _fit_context, _num_samples
@@ -25,6 +26,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
+from sk_textcnn._training import FitProgress, announced
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer
@@ -53,6 +55,14 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
     at_least_one_label : bool, default=False
         Whether ``predict`` gives a sample that reaches no threshold its most probable label;
         see :func:`~sk_textcnn.label_decisions`.
+    n_jobs : int or None, default=None
+        Estimators fitted in parallel, with joblib's semantics (None: one, unless in a
+        ``joblib.parallel_config`` context; -1: all cores). The probabilities equal those of
+        ``n_jobs=1`` up to float rounding (see
+        :class:`~sk_textcnn.MultiLabelThresholdClassifier`).
+    verbose : int, default=0
+        When positive, print a line as each estimator's fit starts (its name, and the time
+        left for the whole ``fit``). The estimators' own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -93,13 +103,26 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         "weights": ["array-like", None],
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "at_least_one_label": ["boolean"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, estimators, *, weights=None, threshold=0.5, at_least_one_label=False):
+    def __init__(
+        self,
+        estimators,
+        *,
+        weights=None,
+        threshold=0.5,
+        at_least_one_label=False,
+        n_jobs=None,
+        verbose=0,
+    ):
         self.estimators = estimators
         self.weights = weights
         self.threshold = threshold
         self.at_least_one_label = at_least_one_label
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def get_params(self, deep=True):
         """Get parameters, including those of the named estimators when ``deep``.
@@ -164,7 +187,9 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
             )
         self._validate_names(names)
         self.weights_ = self._check_weights()
-        self.estimators_ = [clone(estimator).fit(X, y) for _, estimator in self.estimators]
+        progress = FitProgress(self, len(names), self.verbose)
+        jobs = [delayed(_fit_clone)(estimator, X, y) for _, estimator in self.estimators]
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(announced(jobs, names, progress))
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = np.arange(y.shape[1])
         self.sparse_output_ = sp.issparse(y)
@@ -207,6 +232,13 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
                     f"predict_proba of estimator {name!r} gave shape {proba.shape}; expected "
                     f"{average.shape}, one column per label of y."
                 )
+            if not np.isfinite(proba).all():
+                row, column = np.argwhere(~np.isfinite(proba))[0]
+                raise ValueError(
+                    f"predict_proba of estimator {name!r} is not finite: sample {row}, label "
+                    f"{column} has {proba[row, column]}. Refit that estimator so that it gives "
+                    "probabilities."
+                )
             average += weight * proba
         return average
 
@@ -231,15 +263,20 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
         )
 
 
-def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
+def _fit_clone(estimator, X, y):
+    return clone(estimator).fit(X, y)
+
+
+def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_jobs=None, verbose=0):
     """Build the most accurate multi-label text model measured here, for raw documents.
 
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
     (sublinear) ``-> OneVsRest(LogisticRegression(C=100))`` are averaged: the network and the
     linear model err on different documents. Per-label F1 thresholds are then tuned on
-    out-of-fold averages (``cv`` folds, so rare labels are tuned on all their positives), both
-    models are refitted on all documents, and a document reaching no threshold gets its most
-    probable label. Fitting costs ``cv + 1`` fits of both models.
+    out-of-fold averages (``cv`` folds stratified per label, so rare labels are tuned on all
+    their positives; thresholds from the grid 0.05 .. 0.95), both models are refitted on all
+    documents, and a document reaching no threshold gets its most probable label. Fitting
+    costs ``cv + 1`` fits of both models.
 
     ``python -m benchmarks.ensemble`` measures it on Reuters-21578 (ModApte, 90 topics)
     against the network alone and TF-IDF + OneVsRest(LinearSVC(class_weight="balanced")).
@@ -253,6 +290,14 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         labels keep 0.5.
     random_state : int or None, default=None
         Seeds the network and the folds.
+    n_jobs : int or None, default=None
+        Fits run in parallel (joblib's semantics): the ``cv`` fold fits and the final fit, each
+        fitting both models in turn, so up to ``cv + 1`` cores are used. See
+        :class:`~sk_textcnn.MultiLabelThresholdClassifier` and the README's "Scale out".
+    verbose : int, default=0
+        1: a line as each fold's fit (and the final one) starts, with the time left for the
+        whole fit, and a line per model within it; 2: also the network's one line per
+        epoch.
 
     Returns
     -------
@@ -273,7 +318,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         [
             (
                 "cnn",
-                make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=random_state)),
+                make_pipeline(
+                    SequenceVectorizer(),
+                    TextCNNClassifier(random_state=random_state, verbose=2 if verbose >= 2 else 0),
+                ),
             ),
             (
                 "linear",
@@ -282,7 +330,8 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
                     OneVsRestClassifier(LogisticRegression(C=100, max_iter=1000)),
                 ),
             ),
-        ]
+        ],
+        verbose=verbose,
     )
     return MultiLabelThresholdClassifier(
         blend,
@@ -290,4 +339,6 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None):
         min_positives=min_positives,
         at_least_one_label=True,
         random_state=random_state,
+        n_jobs=n_jobs,
+        verbose=verbose,
     )

@@ -1,7 +1,8 @@
 """Splitting multi-label data so that every label, rare ones included, keeps its share in each part.
 
 :func:`multilabel_train_test_split_indices` carves a validation part out of an indicator matrix
-with iterative stratification; the threshold search and early stopping hold out such a part.
+with iterative stratification (early stopping and the threshold search hold out such a part);
+:class:`MultiLabelStratifiedKFold` cuts it into stratified folds, for cross-fitted thresholds.
 """
 
 from numbers import Integral, Real
@@ -10,9 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import type_of_target
 
+from sk_textcnn._compat import _num_samples
 from sk_textcnn._random import check_random_state
 
-__all__ = ["multilabel_train_test_split_indices"]
+__all__ = ["MultiLabelStratifiedKFold", "multilabel_train_test_split_indices"]
 
 
 def _label_matrix(Y, *, name):
@@ -249,3 +251,145 @@ def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
 
     _repair_missing_labels(Y, part, totals, rng)
     return np.flatnonzero(part == 0), np.flatnonzero(part == 1)
+
+
+def _assign_to_folds(rows, wanted, free, rng):
+    """Send each row to the fold that still wants most of the current label (in order).
+
+    ``wanted`` holds the current label's wanted count per fold, ``free`` the places each fold
+    has left. Ties go to the fold with more free places, then to a random one of them. Free
+    places only break ties: a fold that wants the label takes it even when full, which keeps
+    common labels (placed last) balanced at the cost of fold sizes differing a little.
+    """
+    wanted = np.asarray(wanted, dtype=np.float64).copy()
+    free = np.asarray(free).copy()
+    folds = np.empty(len(rows), dtype=np.int64)
+    for i in range(len(rows)):
+        best = np.flatnonzero(wanted == wanted.max())
+        best = best[free[best] == free[best].max()]
+        fold = best[rng.randint(len(best))] if len(best) > 1 else best[0]
+        folds[i] = fold
+        wanted[fold] -= 1
+        free[fold] -= 1
+    return folds
+
+
+def _stratified_folds(Y, n_splits, rng):
+    """The fold of each row of CSR ``Y``, by iterative stratification over ``n_splits`` folds."""
+    n_samples, n_labels = Y.shape
+    sizes = np.full(n_splits, n_samples // n_splits)
+    sizes[: n_samples % n_splits] += 1
+    capacity = sizes.copy()
+    totals = np.bincount(Y.indices, minlength=n_labels)
+    desired = np.outer(sizes / n_samples, totals)
+    remaining = totals.copy()
+    fold = np.full(n_samples, -1, dtype=np.int64)
+    csc = Y.tocsc()
+    tie_order = rng.permutation(n_labels)
+    while remaining.any():
+        open_labels = np.flatnonzero(remaining > 0)
+        label = open_labels[np.lexsort((tie_order[open_labels], remaining[open_labels]))[0]]
+        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
+        rows = rng.permutation(rows[fold[rows] < 0])
+        folds = _assign_to_folds(rows, desired[:, label], capacity, rng)
+        fold[rows] = folds
+        capacity -= np.bincount(folds, minlength=n_splits)
+        counts = _label_counts(Y, rows, folds, n_parts=n_splits)
+        desired -= counts
+        remaining -= counts.sum(axis=0)
+    # Rows without labels even out the fold sizes: each goes to the fold with most room.
+    for row in rng.permutation(np.flatnonzero(fold < 0)):
+        fold[row] = np.argmax(capacity)
+        capacity[fold[row]] -= 1
+    return fold
+
+
+class MultiLabelStratifiedKFold:
+    """K folds in which every label keeps its share, for multi-label indicator targets.
+
+    Iterative stratification (Sechidis, Tsoumakas and Vlahavas, 2011), as in
+    :func:`multilabel_train_test_split_indices`: the label with the fewest unplaced positives
+    is placed first, each positive going to the fold that still wants most of that label, so
+    rare labels are spread over the folds before common ones fill them. Label balance comes
+    first, so fold sizes can differ by a few samples (rows without labels even them out).
+    1-D class labels are stratified as one-hot columns.
+
+    Parameters
+    ----------
+    n_splits : int >= 2, default=5
+        Number of folds.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties and orders the positives of a label. An int gives the same folds on every
+        call. NumPy's global random state is never used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_textcnn.model_selection import MultiLabelStratifiedKFold
+    >>> Y = np.zeros((9, 2), dtype=int)
+    >>> Y[:3, 0] = 1
+    >>> Y[3:9:2, 1] = 1
+    >>> for train, test in MultiLabelStratifiedKFold(3, random_state=0).split(Y, Y):
+    ...     print(len(test), Y[test].sum(axis=0).tolist())
+    3 [1, 1]
+    3 [1, 1]
+    3 [1, 1]
+    """
+
+    def __init__(self, n_splits=5, *, random_state=None):
+        self.n_splits = n_splits
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of folds, ``n_splits``.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored, as in scikit-learn's splitters.
+
+        Returns
+        -------
+        n_splits : int
+            Number of folds.
+        """
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Generate train and test indices of each fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Only its length is used.
+        y : {array-like, sparse matrix} of shape (n_samples, n_labels) or (n_samples,)
+            Multi-label indicator matrix, or 1-D class labels.
+        groups : None
+            Ignored.
+
+        Yields
+        ------
+        train : ndarray
+            Sorted training indices of the fold.
+        test : ndarray
+            Sorted test indices of the fold.
+        """
+        if (
+            not isinstance(self.n_splits, Integral)
+            or isinstance(self.n_splits, bool)
+            or self.n_splits < 2
+        ):
+            raise ValueError(f"n_splits must be an int >= 2; got {self.n_splits!r}.")
+        Y = _label_matrix(y, name="y")
+        if X is not None and _num_samples(X) != Y.shape[0]:
+            raise ValueError(f"X has {_num_samples(X)} samples but y has {Y.shape[0]}.")
+        if self.n_splits > Y.shape[0]:
+            raise ValueError(
+                f"n_splits={self.n_splits} is more than the number of samples ({Y.shape[0]})."
+            )
+        fold = _stratified_folds(Y, self.n_splits, check_random_state(self.random_state))
+        for k in range(self.n_splits):
+            yield np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(n_splits={self.n_splits}, random_state={self.random_state})"

@@ -17,9 +17,9 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.model_selection import KFold
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._compat import (
@@ -39,11 +39,23 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
-from sk_textcnn._random import check_random_state
-from sk_textcnn.model_selection import multilabel_train_test_split_indices
+from sk_textcnn._training import FitProgress, announced
+from sk_textcnn.model_selection import (
+    MultiLabelStratifiedKFold,
+    multilabel_train_test_split_indices,
+)
 
 __all__ = ["MultiLabelThresholdClassifier", "label_decisions", "tune_thresholds"]
 
+# The tuning policy of TextCNNClassifier(threshold="auto") and MultiLabelThresholdClassifier:
+# a coarse grid inside [0.05, 0.95], and labels with fewer tuning positives keep 0.5. The
+# network's probabilities are extreme (mostly near 0 or 1), so a label with a few held-out
+# positives gets an exact-search threshold just under their scores, often ~1e-5, which floods
+# that label on new documents: on Reuters unguarded tuning dropped the CNN's test micro-F1 from
+# 0.86 to 0.34 (0.86 with these guards). One training positive and cv=2 gave TF-IDF + logistic
+# regression a threshold of 0.0 for that label, predicted for every new document.
+TUNING_GRID = np.linspace(0.05, 0.95, 19)
+MIN_TUNING_POSITIVES = 5
 # Candidate thresholds per label a callable metric is evaluated at, unless told otherwise.
 _DEFAULT_CALLABLE_CANDIDATES = 100
 # Scores closer than this count as equal, so that float rounding does not decide ties.
@@ -224,6 +236,13 @@ def tune_thresholds(Y_true, proba, *, metric="f1", candidates=None, default=0.5,
             values = np.array(
                 [float(metric(y_true, (scores >= t).astype(np.int64))) for t in tried]
             )
+            if not np.isfinite(values).all():
+                bad = np.flatnonzero(~np.isfinite(values))[0]
+                raise ValueError(
+                    f"metric returned {values[bad]} for label {j} at threshold {tried[bad]:.6g}; "
+                    "it must return a finite score (set zero_division=0 on scikit-learn "
+                    "metrics)."
+                )
         thresholds[j] = _best(tried, values, float(default))
     return thresholds
 
@@ -239,9 +258,15 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     to label ``j`` where its probability is at least ``thresholds_[j]``.
 
     With ``cv=k`` the thresholds are instead cross-fitted: ``k`` clones, each fitted without one
-    of ``k`` folds, give every sample a held-out probability, every label is tuned on all its
-    positives, and ``estimator_`` is fitted on all samples. That costs ``k + 1`` fits, and suits
-    rare labels: a 20% validation split holds a fifth of their few positives.
+    of ``k`` folds (:class:`~sk_textcnn.model_selection.MultiLabelStratifiedKFold`, so each
+    fold holds its share of every label), give every sample a held-out probability, every label
+    is tuned on all its positives, and ``estimator_`` is fitted on all samples. That costs
+    ``k + 1`` fits, and suits rare labels: a 20% validation split holds a fifth of their few
+    positives.
+
+    The tuning policy is that of ``TextCNNClassifier(threshold="auto")``: thresholds from a grid
+    of 0.05 to 0.95 in steps of 0.05, and labels with fewer than 5 tuning positives keep 0.5, so
+    that one or two positives never set a threshold that floods their label.
 
     Parameters
     ----------
@@ -252,9 +277,13 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         (n_samples, 2) arrays, one per label.
     metric : "f1" or callable, default="f1"
         Maximized per label on the validation part; see :func:`tune_thresholds`.
+    candidates : "grid", int, array-like of float or None, default="grid"
+        Thresholds tried per label: "grid" for 0.05, 0.10, ..., 0.95; otherwise as in
+        :func:`tune_thresholds` (None: every distinct cut, an exact search that overfits rare
+        labels more).
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out to tune the thresholds.
-    min_positives : int, default=1
+    min_positives : int, default=5
         Held-out positives (in the validation split, or all of them with ``cv``) a label needs
         to be tuned; others keep 0.5. See :func:`tune_thresholds`.
     at_least_one_label : bool, default=False
@@ -267,13 +296,25 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Whether to refit ``estimator`` on all samples after tuning. If False, ``estimator_``
         is the one fitted without the validation part, which the thresholds were tuned for.
         See the notes on why that is the default.
-    cv : int >= 2 or None, default=None
+    cv : int >= 2, cross-validation splitter or None, default=None
         None: tune on one validation split of ``validation_fraction`` (see ``refit``). An int:
-        cross-fit the thresholds on that many folds, then fit ``estimator_`` on all samples;
-        ``validation_fraction`` and ``refit`` are then unused.
+        cross-fit the thresholds on that many folds, stratified per label; a splitter (an
+        object with ``split(X, y)`` whose test folds cover every sample once, such as
+        ``KFold(5)``): cross-fit on its folds. ``estimator_`` is then fitted on all samples, and
+        ``validation_fraction`` and ``refit`` are unused.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split or the folds (not the estimator). NumPy's global random
         state is never used.
+    n_jobs : int or None, default=None
+        Fits run in parallel, with joblib's semantics (None: one, unless in a
+        ``joblib.parallel_config`` context; -1: all cores): the ``cv`` fold fits and the fit on
+        all samples (or, with ``refit=True``, the fits on the split and on all samples). A
+        worker gives the same thresholds and probabilities as ``n_jobs=1`` up to float
+        rounding: TensorFlow in a worker runs its share of the cores, and a different thread
+        count changes the order of float sums (by about 1e-7 in the tests' probabilities).
+    verbose : int, default=0
+        When positive, print a line as each fit of ``estimator`` starts (which fold, and the
+        time left for the whole ``fit``). The estimator's own ``verbose`` is left as set.
 
     Attributes
     ----------
@@ -325,12 +366,20 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "metric": [StrOptions({"f1"}), callable],
+        "candidates": [
+            StrOptions({"grid"}),
+            Interval(Integral, 1, None, closed="left"),
+            "array-like",
+            None,
+        ],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "min_positives": [Interval(Integral, 1, None, closed="left")],
         "at_least_one_label": ["boolean"],
         "refit": ["boolean"],
-        "cv": [Interval(Integral, 2, None, closed="left"), None],
+        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods("split"), None],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -338,21 +387,27 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         estimator,
         *,
         metric="f1",
+        candidates="grid",
         validation_fraction=0.2,
-        min_positives=1,
+        min_positives=MIN_TUNING_POSITIVES,
         at_least_one_label=False,
         refit=False,
         cv=None,
         random_state=None,
+        n_jobs=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.metric = metric
+        self.candidates = candidates
         self.validation_fraction = validation_fraction
         self.min_positives = min_positives
         self.at_least_one_label = at_least_one_label
         self.refit = refit
         self.cv = cv
         self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = set_multilabel_tags(super().__sklearn_tags__(), indicator_only=True)
@@ -389,47 +444,57 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self.sparse_output_ = sp.issparse(y)
 
         if self.cv is None:
-            train, validation = multilabel_train_test_split_indices(
-                y, test_size=self.validation_fraction, random_state=self.random_state
-            )
-            estimator, proba = self._fit_and_score(X, y, params, train, validation)
-            y_tuning = _safe_indexing(y, validation)
+            splits = [
+                multilabel_train_test_split_indices(
+                    y, test_size=self.validation_fraction, random_state=self.random_state
+                )
+            ]
+            names = ["the estimator on the training split"]
         else:
-            folds = KFold(self.cv, shuffle=True, random_state=check_random_state(self.random_state))
+            if isinstance(self.cv, Integral):
+                folds = MultiLabelStratifiedKFold(self.cv, random_state=self.random_state)
+            else:
+                folds = self.cv
+            splits = list(folds.split(X, y))
+            _check_test_folds(self.cv, splits, y.shape[0])
+            names = [f"fold {k + 1} of {len(splits)}" for k in range(len(splits))]
+        refit = self.refit or self.cv is not None
+        # The held-out fits and the fit on all samples do not depend on each other: one batch.
+        # scikit-learn's Parallel takes its configuration (metadata routing) and the warning
+        # filters into the workers.
+        jobs = [
+            delayed(_fit_and_score)(
+                self.estimator, X, y, params, train, validation, keep_estimator=not refit
+            )
+            for train, validation in splits
+        ]
+        if refit:
+            jobs.append(delayed(_fit)(self.estimator, X, y, params))
+            names.append("the estimator on all samples")
+        progress = FitProgress(self, len(jobs), self.verbose)
+        results = Parallel(n_jobs=self.n_jobs)(announced(jobs, names, progress))
+        held_out = results[: len(splits)]
+        if self.cv is None:
+            estimator, proba = held_out[0]
+            y_tuning = _safe_indexing(y, splits[0][1])
+        else:
             proba = np.empty(y.shape)
-            for train, validation in folds.split(np.empty((y.shape[0], 1))):
-                proba[validation] = self._fit_and_score(X, y, params, train, validation)[1]
+            for (_, validation), (_, fold_proba) in zip(splits, held_out, strict=True):
+                proba[validation] = fold_proba
             y_tuning = y
         self.thresholds_ = tune_thresholds(
-            y_tuning, proba, metric=self.metric, min_positives=self.min_positives
+            y_tuning,
+            proba,
+            metric=self.metric,
+            candidates=TUNING_GRID if isinstance(self.candidates, str) else self.candidates,
+            min_positives=self.min_positives,
         )
-        if self.refit or self.cv is not None:
-            estimator = clone(self.estimator).fit(X, y, **params)
-        self.estimator_ = estimator
+        self.estimator_ = results[-1] if refit else estimator
         self.classes_ = np.arange(y.shape[1])
         for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(estimator, attribute):
-                setattr(self, attribute, getattr(estimator, attribute))
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
         return self
-
-    def _fit_and_score(self, X, y, params, train, validation):
-        """A clone fitted on the ``train`` rows, and its probabilities of ``validation``."""
-        estimator = clone(self.estimator).fit(
-            _safe_indexing(X, train),
-            _safe_indexing(y, train),
-            **_check_method_params(X, params, train),
-        )
-        proba = self._proba(estimator, _safe_indexing(X, validation))
-        if proba.shape[1] != y.shape[1]:
-            raise ValueError(
-                f"predict_proba of {type(estimator).__name__} gave {proba.shape[1]} columns for "
-                f"a y with {y.shape[1]} labels."
-            )
-        return estimator, proba
-
-    @staticmethod
-    def _proba(estimator, X):
-        return positive_proba(estimator, estimator.predict_proba(X), _num_samples(X))
 
     def predict_proba(self, X):
         """Probability of each label, from the fitted estimator.
@@ -446,7 +511,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             estimator returns one array per label).
         """
         check_is_fitted(self)
-        return self._proba(self.estimator_, X)
+        return _positive_proba(self.estimator_, X)
 
     def predict(self, X):
         """Predict labels: 1 where a label's probability reaches its threshold.
@@ -479,4 +544,43 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         return MetadataRouter(owner=self).add(
             estimator=self.estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+
+def _fit(estimator, X, y, params):
+    """A clone of ``estimator`` fitted on all samples (a function, so that joblib can ship it)."""
+    return clone(estimator).fit(X, y, **params)
+
+
+def _fit_and_score(estimator, X, y, params, train, validation, *, keep_estimator):
+    """A clone fitted on the ``train`` rows (None unless ``keep_estimator``: a worker would
+    send it back for nothing), and its probabilities of ``validation``."""
+    fitted = clone(estimator).fit(
+        _safe_indexing(X, train),
+        _safe_indexing(y, train),
+        **_check_method_params(X, params, train),
+    )
+    proba = _positive_proba(fitted, _safe_indexing(X, validation))
+    if proba.shape[1] != y.shape[1]:
+        raise ValueError(
+            f"predict_proba of {type(fitted).__name__} gave {proba.shape[1]} columns for "
+            f"a y with {y.shape[1]} labels."
+        )
+    return (fitted if keep_estimator else None), proba
+
+
+def _positive_proba(estimator, X):
+    return positive_proba(estimator, estimator.predict_proba(X), _num_samples(X))
+
+
+def _check_test_folds(cv, splits, n_samples):
+    """Refuse a splitter whose test folds do not hold every sample exactly once."""
+    times_held_out = np.zeros(n_samples, dtype=np.int64)
+    for _, validation in splits:
+        times_held_out[validation] += 1
+    if (times_held_out != 1).any():
+        raise ValueError(
+            f"cv={cv!r} must put every sample in exactly one test fold (a K-fold "
+            f"splitter); sample {np.flatnonzero(times_held_out != 1)[0]} is in "
+            f"{times_held_out[times_held_out != 1][0]}."
         )

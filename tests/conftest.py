@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
 
-from sk_textcnn import TextCNNClassifier
+from sk_textcnn import SequenceVectorizer, TextCNNClassifier, make_multilabel_ensemble
 
 # Small and quick, but enough capacity to fit the toy problems below.
 FAST = dict(embedding_dim=8, num_filters=8, filter_sizes=(2, 3), epochs=10, learning_rate=0.01)
@@ -74,3 +76,34 @@ def text_problem(n_samples=400, seed=0):
         rng.shuffle(words)
         docs.append(" ".join(words))
     return docs, Y
+
+
+# The network of the tests that fit many models in workers or on a cluster.
+SENTIMENT_TEXTS = (POSITIVE + NEGATIVE) * 4
+SENTIMENT_LABELS = (["pos"] * len(POSITIVE) + ["neg"] * len(NEGATIVE)) * 4
+TINY_TEXT_CNN = dict(embedding_dim=8, num_filters=8, filter_sizes=(2, 3), epochs=3)
+
+
+def tiny_ensemble(**params):
+    """The recommended ensemble on 2 folds, with a tiny network."""
+    model = make_multilabel_ensemble(cv=2, min_positives=5, random_state=0, **params)
+    return model.set_params(
+        **{f"estimator__cnn__textcnnclassifier__{k}": v for k, v in TINY_TEXT_CNN.items()}
+    )
+
+
+def tiny_text_search(**params):
+    """GridSearchCV of 2 learning rates x 2 folds over a tiny text pipeline, by log loss.
+
+    Log loss moves with every probability, so comparing two runs' scores has teeth.
+    """
+    pipeline = make_pipeline(
+        SequenceVectorizer(), TextCNNClassifier(**TINY_TEXT_CNN, random_state=0)
+    )
+    grid = {"textcnnclassifier__learning_rate": [0.003, 0.03]}
+    return GridSearchCV(pipeline, grid, cv=2, scoring="neg_log_loss", refit=False, **params)
+
+
+def split_scores(search):
+    """The test score of every candidate on every split, as a (n_splits, n_candidates) list."""
+    return [search.cv_results_[f"split{i}_test_score"].tolist() for i in range(search.n_splits_)]

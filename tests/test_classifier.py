@@ -4,12 +4,14 @@ import pickle
 import random
 import subprocess
 import sys
+import warnings
 
 import joblib
 import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
@@ -25,6 +27,7 @@ from sklearn.model_selection import (
 )
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from tensorflow.python.framework import config as tf_config
 
@@ -115,7 +118,7 @@ def test_bad_threshold(threshold, match):
 def test_label_constant_in_training_data_warns_and_fits():
     y = Y_MULTI.copy()
     y[:, 1] = 0
-    with pytest.warns(UserWarning, match="Label 1 is absent from all training examples"):
+    with pytest.warns(UserWarning, match=r"Label columns \[1\] absent from all training examples"):
         model = fast(epochs=1).fit(X_MULTI, y)
     assert model.predict(X_MULTI).shape == (60, 3)
 
@@ -219,6 +222,8 @@ def test_clone_keeps_every_parameter():
         "n_iter_no_change",
         "jit_compile",
         "random_state",
+        "warm_start",
+        "callbacks",
         "verbose",
     }
 
@@ -624,3 +629,342 @@ def test_default_pipeline_beats_tfidf_linear_svc_on_reuters():
     }
     assert (scores["cnn"] >= scores["svm"]).all()
     assert (scores["cnn_at_least_one"] > scores["cnn"]).all()
+
+
+# ---------------------------------------------------------------- the scikeras surface
+
+
+def test_initialize_builds_the_network_without_training():
+    y = np.arange(60) % 2
+    model = fast()
+    assert model.initialize(X_MULTI, y) is model
+    assert model.initialized_ and model.current_epoch == 0 and model.history_ == {"loss": []}
+    assert model.predict_proba(X_MULTI).shape == (60, 2)
+    model.partial_fit(X_MULTI, y)
+    assert model.current_epoch == 1
+
+
+def test_warm_start_continues_from_the_fitted_weights():
+    model = fast(epochs=2, warm_start=True).fit(X_MULTI, Y_MULTI)
+    network, first_losses = model.model_, list(model.history_["loss"])
+    model.fit(X_MULTI, Y_MULTI)
+    assert model.model_ is network and model.current_epoch == 4
+    assert model.history_["loss"][:2] == first_losses
+    # A fresh fit starts over from the first epoch's loss.
+    assert model.history_["loss"][2] < first_losses[0]
+    cold = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    cold.fit(X_MULTI, Y_MULTI)
+    assert cold.current_epoch == 2
+
+
+def test_encoders_are_what_the_estimator_uses(multilabel_model):
+    binary = fast(epochs=1).fit(X_MULTI, np.where(np.arange(60) % 2, "yes", "no"))
+    labels = np.array(["yes", "no", "yes"])
+    encoded = binary.target_encoder.transform(labels)
+    np.testing.assert_array_equal(encoded, [[1.0], [0.0], [1.0]])
+    np.testing.assert_array_equal(binary.target_encoder.inverse_transform(encoded), labels)
+    np.testing.assert_array_equal(
+        multilabel_model.target_encoder.transform(Y_MULTI), Y_MULTI.astype(np.float32)
+    )
+    ids = multilabel_model.feature_encoder.transform(X_MULTI + 100)
+    assert (ids == 1).all()  # ids never seen in fit read as out-of-vocabulary
+    np.testing.assert_array_equal(multilabel_model.feature_encoder.transform(X_MULTI), X_MULTI)
+
+
+def _exercise_public_member(name, fitted, unfitted, tmp_path):
+    """Use ``name`` as its docstring says, on a fitted and an unfitted estimator."""
+    y = np.arange(60) % 2
+
+    def routed(request):
+        with config_context(enable_metadata_routing=True):
+            copy = clone(unfitted)
+            return request(copy) is copy and "True" in str(copy.get_metadata_routing())
+
+    members = {
+        "current_epoch": lambda: (fitted.current_epoch, unfitted.current_epoch) == (2, 0),
+        "initialized_": lambda: fitted.initialized_ and not unfitted.initialized_,
+        "initialize": lambda: clone(unfitted).initialize(X_MULTI, y).current_epoch == 0,
+        "fit": lambda: clone(unfitted).fit(X_MULTI, y).current_epoch == 2,
+        "partial_fit": lambda: clone(unfitted).partial_fit(X_MULTI, y).current_epoch == 1,
+        "predict": lambda: fitted.predict(X_MULTI).shape == (60,),
+        "predict_proba": lambda: fitted.predict_proba(X_MULTI).shape == (60, 2),
+        "score": lambda: 0 <= fitted.score(X_MULTI, y) <= 1,
+        "scorer": lambda: fitted.scorer(y, y) == 1.0,
+        "export_network": lambda: fitted.export_network(tmp_path / "n.keras") is None,
+        "get_params": lambda: fitted.get_params()["epochs"] == 2,
+        "set_params": lambda: clone(unfitted).set_params(epochs=3).epochs == 3,
+        "get_metadata_routing": lambda: "sample_weight" in str(fitted.get_metadata_routing()),
+        "set_fit_request": lambda: routed(lambda c: c.set_fit_request(sample_weight=True)),
+        "set_partial_fit_request": lambda: routed(
+            lambda c: c.set_partial_fit_request(classes=True)
+        ),
+        "set_score_request": lambda: routed(lambda c: c.set_score_request(sample_weight=True)),
+        "target_encoder": lambda: fitted.target_encoder.transform(y).shape == (60, 1),
+        "feature_encoder": lambda: fitted.feature_encoder.transform(X_MULTI).shape == (60, 8),
+    }
+    return members[name]()
+
+
+FITTED_ONLY = [
+    "predict",
+    "predict_proba",
+    "score",
+    "export_network",
+    "target_encoder",
+    "feature_encoder",
+]
+
+
+def test_every_public_member_does_what_its_docstring_says(tmp_path):
+    fitted = fast(epochs=2).fit(X_MULTI, np.arange(60) % 2)
+    unfitted = fast(epochs=2)
+    public = [name for name in dir(TextCNNClassifier) if not name.startswith("_")]
+    for name in public:
+        assert _exercise_public_member(name, fitted, unfitted, tmp_path), name
+    for name in FITTED_ONLY:
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            member = getattr(unfitted, name)
+            member(X_MULTI, np.arange(60) % 2) if name == "score" else member(X_MULTI)
+
+
+def test_routed_parameters_are_not_offered():
+    with pytest.raises(ValueError, match="Invalid parameter 'model'"):
+        fast().set_params(model__units=3)
+    assert "not offered" in TextCNNClassifier.__doc__
+
+
+# ---------------------------------------------------------------- partial_fit
+
+
+def test_partial_fit_validates_its_parameters():
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        fast(batch_size=0).partial_fit(X_MULTI, Y_MULTI)
+    model = fast().partial_fit(X_MULTI, Y_MULTI)
+    with pytest.raises(ValueError, match="'learning_rate' parameter"):
+        model.set_params(learning_rate=-1.0).partial_fit(X_MULTI, Y_MULTI)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"early_stopping": True}, "cannot honour early_stopping=True"),
+        ({"threshold": "auto"}, "cannot honour threshold='auto'"),
+    ],
+)
+def test_partial_fit_refuses_what_one_epoch_cannot_honour(params, match):
+    with pytest.raises(ValueError, match=match):
+        fast(**params).partial_fit(X_MULTI, Y_MULTI)
+
+
+def test_partial_fit_works_whatever_the_defaults_become(monkeypatch):
+    defaults = TextCNNClassifier.__init__.__kwdefaults__
+    monkeypatch.setitem(defaults, "early_stopping", True)
+    monkeypatch.setitem(defaults, "threshold", "auto")
+    model = TextCNNClassifier(**FAST).partial_fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping is True and model.current_epoch == 1
+    np.testing.assert_array_equal(model.threshold_, 0.5)
+
+
+def test_partial_fit_follows_set_params_or_says_why_not():
+    y = np.arange(60) % 2
+    model = fast(epochs=1).fit(X_MULTI, y)
+    model.set_params(learning_rate=0.25, batch_size=7).partial_fit(X_MULTI, y)
+    assert float(model.model_.optimizer.learning_rate) == 0.25
+    assert int(model.model_.optimizer.iterations) == 2 + 9  # 2 steps of 32, then 9 of 7
+    model.set_params(filter_sizes=(2, 4), optimizer="sgd")
+    with pytest.raises(ValueError, match="filter_sizes, optimizer changed"):
+        model.partial_fit(X_MULTI, y)
+
+
+def test_partial_fit_with_classes_accepts_a_one_class_first_batch():
+    model = fast().partial_fit(X_MULTI, np.zeros(60, dtype=int), classes=[0, 1])
+    assert model.classes_.tolist() == [0, 1] and model.predict_proba(X_MULTI).shape == (60, 2)
+    model.partial_fit(X_MULTI, np.ones(60, dtype=int))
+    assert model.current_epoch == 2
+
+
+def test_partial_fit_after_pickling_matches_partial_fit_without():
+    y = np.arange(60) % 2
+    model = fast(epochs=2).fit(X_MULTI, y)
+    restored = pickle.loads(pickle.dumps(model))
+    model.partial_fit(X_MULTI, y)
+    restored.partial_fit(X_MULTI, y)
+    np.testing.assert_array_equal(restored.predict_proba(X_MULTI), model.predict_proba(X_MULTI))
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def test_labels_constant_in_training_data_get_one_warning_at_the_callers_line():
+    y = Y_MULTI.copy()
+    y[:, 0], y[:, 2] = 0, 1
+    for estimator in (fast(epochs=1), make_pipeline(FunctionTransformer(), fast(epochs=1))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X_MULTI, y)
+        assert [str(w.message) for w in caught] == [
+            "Label columns [0] absent from all and [2] present in all training examples: the "
+            "network learns only their base rate."
+        ]
+        assert caught[0].filename == __file__
+
+
+def test_auto_threshold_does_not_let_one_positive_flood_its_label():
+    lone = np.zeros((len(X_MULTI), 1), dtype=int)
+    lone[3] = 1  # a label with a single training positive
+    model = fast(threshold="auto", epochs=5).fit(X_MULTI, np.hstack([Y_MULTI, lone]))
+    new_documents = np.random.RandomState(7).randint(2, 12, size=(200, 8)).astype(np.int32)
+    assert model.predict(new_documents)[:, -1].mean() <= 0.05
+
+
+# ---------------------------------------------------------------- reliability (issue 14)
+
+
+def learned_attributes(model):
+    return {name for name in vars(model) if name.endswith("_")}
+
+
+@pytest.mark.parametrize(
+    "first_y, params, second_y, match",
+    [
+        (Y_MULTI, {"at_least_one_label": True}, Y_MULTI[:, 0], "at_least_one_label applies"),
+        (Y_MULTI, {"positive_weight": [1, 2, 3]}, np.arange(60) % 3, "positive_weight applies"),
+        (Y_MULTI[:, 0], {"threshold": [0.5, 0.5]}, Y_MULTI[:, 0], "one value per label"),
+    ],
+)
+def test_a_refit_that_fails_validation_leaves_the_fitted_model_as_it_was(
+    first_y, params, second_y, match
+):
+    model = fast(epochs=2).fit(X_MULTI, first_y)
+    learned = {name: getattr(model, name) for name in learned_attributes(model)}
+    proba = model.predict_proba(X_MULTI)
+    with pytest.raises(ValueError, match=match):
+        model.set_params(**params).fit(X_MULTI, second_y)
+    assert learned_attributes(model) == learned.keys()
+    assert all(getattr(model, name) is value for name, value in learned.items())
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+
+
+def test_a_first_fit_that_fails_leaves_the_estimator_unfitted():
+    model = fast(epochs=1, at_least_one_label=True)
+    with pytest.raises(ValueError, match="at_least_one_label applies"):
+        model.fit(X_MULTI, Y_MULTI[:, 0])
+    assert learned_attributes(model) == set()
+    with pytest.raises(NotFittedError):
+        model.predict(X_MULTI)
+
+
+def test_an_interrupted_refit_keeps_the_previous_model(monkeypatch):
+    from sk_textcnn import _training
+
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    proba, history = model.predict_proba(X_MULTI), model.history_
+    epochs_checked = []
+
+    def interrupt_in_the_second_epoch(*args, **kwargs):
+        epochs_checked.append(kwargs["epoch"])
+        if len(epochs_checked) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "raise_if_diverged", interrupt_in_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        model.set_params(epochs=5).fit(X_MULTI, Y_MULTI)
+    assert epochs_checked == [1, 2]
+    assert model.history_ is history and len(history["loss"]) == 2
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+    # A new estimator interrupted in its first fit stays unfitted.
+    epochs_checked.clear()
+    fresh = fast(epochs=5)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X_MULTI, Y_MULTI)
+    assert learned_attributes(fresh) == set()
+
+
+def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
+    model = pipeline(vectors, early_stopping=True, threshold="auto", validation_fraction=0.25).fit(
+        *sentiment
+    )
+    classifier = model[-1]
+    assert {"best_epoch_", "embedding_coverage_"} <= learned_attributes(classifier)
+    model.set_params(
+        textcnnclassifier__early_stopping=False,
+        textcnnclassifier__threshold=0.5,
+        textcnnclassifier__embeddings=None,
+        textcnnclassifier__embedding_dim=8,
+    ).fit(*sentiment)
+    assert not {"best_epoch_", "embedding_coverage_"} & learned_attributes(classifier)
+    assert set(classifier.history_) == {"loss"}
+    np.testing.assert_array_equal(classifier.threshold_, [0.5])
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.r_[-1.0, np.ones(59)], "Negative values in data passed to `sample_weight`"),
+        (np.r_[np.nan, np.ones(59)], "sample_weight contains NaN"),
+        (np.r_[np.inf, np.ones(59)], "sample_weight contains infinity"),
+    ],
+)
+def test_non_finite_or_negative_sample_weights_are_refused(sample_weight, match):
+    with pytest.raises(ValueError, match=match):
+        fast(epochs=1).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
+
+
+def test_ids_past_int32_are_read_as_oov_at_predict_and_refused_in_fit(multilabel_model):
+    X = X_MULTI[:4].astype(np.int64)
+    wrapped = X.copy()
+    wrapped[:, 0] = 2**32 + 5  # wraps onto id 5 when cast to int32
+    as_oov = X.copy()
+    as_oov[:, 0] = 1
+    np.testing.assert_array_equal(
+        multilabel_model.predict_proba(wrapped), multilabel_model.predict_proba(as_oov)
+    )
+    huge = X_MULTI.astype(np.int64)
+    huge[8, 3] = 2**31 + 5
+    with pytest.raises(ValueError, match=r"Token ids must be at most 2147483646.*X\[8, 3\]"):
+        fast(epochs=1).fit(huge, Y_MULTI)
+
+
+def test_ids_past_int32_from_a_vectorizer_vocabulary_are_refused():
+    vectorizer = SequenceVectorizer(vocabulary={"alpha": 2, "beta": 2**31 + 5}, dtype=np.int64)
+    with pytest.raises(ValueError, match="Token ids must be at most"):
+        make_pipeline(vectorizer, fast(epochs=1)).fit(["alpha beta", "alpha", "beta"], [0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "learning_rate", [1, np.float32(0.25), np.int64(1), np.float64(0.5)], ids=repr
+)
+def test_learning_rate_of_any_real_type_trains_as_its_float(learning_rate):
+    # SGD, since Adam at a learning rate of 1 may diverge on this toy problem.
+    params = dict(epochs=2, optimizer="sgd")
+    model = fast(learning_rate=learning_rate, **params).fit(X_MULTI, Y_MULTI)
+    reference = fast(learning_rate=float(learning_rate), **params).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), reference.predict_proba(X_MULTI))
+
+
+def test_grid_search_over_learning_rates_of_numpy_and_int_types():
+    search = GridSearchCV(
+        fast(epochs=2, optimizer="sgd"),
+        {"learning_rate": [1, np.float32(0.1), np.int64(1)]},
+        cv=2,
+        error_score="raise",
+    ).fit(X_MULTI, Y_MULTI[:, 0])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_labels_mixing_strings_and_ints_are_refused_by_name():
+    y = np.array(["spam", 1] * 30, dtype=object)
+    with pytest.raises(TypeError, match=r"y mixes labels of different types, e.g. 'spam' \(str\)"):
+        fast(epochs=1).fit(X_MULTI, y)
+
+
+def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(multilabel_model, tmp_path):
+    with pytest.raises(ValueError, match="path must end in '.keras'"):
+        multilabel_model.export_network(tmp_path / "network.h5")
+    path = tmp_path / "network.keras"
+    multilabel_model.export_network(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["network.keras"]
+    served = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        served.predict_on_batch(X_MULTI), multilabel_model.predict_proba(X_MULTI), atol=1e-6
+    )

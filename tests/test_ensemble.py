@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -176,3 +176,41 @@ def test_member_with_wrong_number_of_columns_is_named(tabular):
     expected = r"estimator 'bad' gave shape \(200, 2\); expected \(200, 5\)"
     with pytest.raises(ValueError, match=expected):
         clf.predict_proba(X)
+
+
+class NaNProbabilities(ClassifierMixin, BaseEstimator):
+    """A multi-label classifier whose probabilities are all NaN, as a diverged model's were."""
+
+    def fit(self, X, y):
+        self.n_labels_ = np.shape(y)[1]
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), self.n_labels_), np.nan)
+
+
+def test_a_member_with_non_finite_probabilities_is_named(tabular):
+    X, Y = tabular
+    voting = MultiLabelVotingClassifier(
+        [("linear", OneVsRestClassifier(LogisticRegression())), ("broken", NaNProbabilities())]
+    ).fit(X, Y)
+    with pytest.raises(ValueError, match=r"predict_proba of estimator 'broken' is not finite"):
+        voting.predict_proba(X)
+    with pytest.raises(ValueError, match="'broken' is not finite"):
+        voting.predict(X)
+
+
+def test_verbose_names_each_member_as_it_starts(tabular, capsys):
+    linear_and_knn(verbose=1).fit(*tabular)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "[MultiLabelVotingClassifier] 1/2 fitting linear"
+    assert lines[1].startswith("[MultiLabelVotingClassifier] 2/2 fitting knn, about ")
+    linear_and_knn().fit(*tabular)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(("verbose", "network_verbose"), [(0, 0), (1, 0), (2, 2)])
+def test_ensemble_verbose_reaches_folds_members_and_at_2_the_network(verbose, network_verbose):
+    model = make_multilabel_ensemble(verbose=verbose)
+    assert model.verbose == model.estimator.verbose == verbose
+    assert model.get_params()["estimator__cnn__textcnnclassifier__verbose"] == network_verbose

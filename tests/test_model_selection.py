@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sk_textcnn.thresholds import (
+from sk_textcnn.model_selection import (
+    MultiLabelStratifiedKFold,
     multilabel_train_test_split_indices,
 )
 
@@ -103,3 +104,57 @@ def test_split_rejects_bad_test_size(test_size, match):
 def test_split_rejects_continuous_targets():
     with pytest.raises(ValueError, match="Y must be a multi-label indicator .* continuous"):
         multilabel_train_test_split_indices(np.random.RandomState(0).rand(9, 2), test_size=0.2)
+
+
+@pytest.mark.parametrize("n_splits", [2, 5])
+def test_folds_partition_the_samples_and_keep_every_label_balanced(n_splits):
+    Y = imbalanced_indicator()
+    folds = list(MultiLabelStratifiedKFold(n_splits, random_state=0).split(Y, Y))
+    assert len(folds) == n_splits
+    tests = [test for _, test in folds]
+    np.testing.assert_array_equal(np.sort(np.concatenate(tests)), np.arange(len(Y)))
+    sizes = [len(test) for test in tests]
+    assert max(sizes) - min(sizes) <= 1
+    for train, test in folds:
+        np.testing.assert_array_equal(np.union1d(train, test), np.arange(len(Y)))
+    per_fold = np.array([Y[test].sum(axis=0) for test in tests])
+    totals = Y.sum(axis=0)
+    # Rare labels, placed first, differ by at most one positive between folds; common labels,
+    # placed last, stay within one positive and 10% of their share.
+    rare = totals < 5 * n_splits
+    assert (per_fold.max(axis=0) - per_fold.min(axis=0) <= 1)[rare].all()
+    assert (np.abs(per_fold - totals / n_splits) <= 1 + 0.1 * totals / n_splits)[:, ~rare].all()
+
+
+def test_folds_are_deterministic_per_seed_and_leave_global_rng_alone():
+    Y = imbalanced_indicator()
+    state = np.random.get_state()[1].copy()
+    first = [test for _, test in MultiLabelStratifiedKFold(3, random_state=0).split(Y, Y)]
+    again = [test for _, test in MultiLabelStratifiedKFold(3, random_state=0).split(Y, Y)]
+    other = [test for _, test in MultiLabelStratifiedKFold(3, random_state=1).split(Y, Y)]
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_folds_work_in_cross_validation_and_stratify_class_labels():
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    y = np.array([0] * 30 + [1] * 6)
+    X = np.arange(36)[:, None]
+    for _, test in MultiLabelStratifiedKFold(3, random_state=0).split(X, y):
+        assert (y[test] == 1).sum() == 2
+    cv = MultiLabelStratifiedKFold(3, random_state=0)
+    assert cv.get_n_splits() == 3
+    assert len(cross_val_score(DecisionTreeClassifier(), X, y, cv=cv)) == 3
+
+
+@pytest.mark.parametrize(
+    ("n_splits", "match"),
+    [(1, "n_splits must be an int >= 2"), (2.5, "n_splits must be an int"), (50, "more than")],
+)
+def test_folds_reject_bad_n_splits(n_splits, match):
+    Y = np.eye(10, 2, dtype=int)
+    with pytest.raises(ValueError, match=match):
+        next(MultiLabelStratifiedKFold(n_splits).split(Y, Y))

@@ -35,6 +35,9 @@ def test_label_decisions_give_empty_rows_their_most_probable_label():
         (np.ones(3), 0.5, "proba must be a 2-D array"),
         (np.ones((2, 3)), [0.5, 0.5], r"one value per label \(3\)"),
         (np.ones((2, 3)), np.full((1, 3), 0.5), "thresholds must be a float"),
+        (np.ones((2, 2)), [0.5, np.nan], r"thresholds must lie in \[0, 1\]; got \[0.5, nan\]"),
+        (np.ones((2, 2)), 1.5, r"thresholds must lie in \[0, 1\]"),
+        (np.ones((2, 2)), [-0.1, 0.5], r"thresholds must lie in \[0, 1\]"),
     ],
 )
 def test_label_decisions_rejects_mismatched_shapes(proba, thresholds, match):
@@ -56,11 +59,31 @@ def test_predicted_indicator_is_sparse_exactly_when_asked():
     [
         (np.array([0, 1, 1, 0]), "needs a multi-label indicator matrix y .* got a binary target"),
         (np.array([0, 1, 2, 0]), "got a multiclass target"),
+        (None, "requires y to be passed, but the target y is None"),
+        (np.array([[-1, 1], [1, -1], [1, 1], [-1, -1]]), r"of 0 and 1; got the values \[-1, 1\]"),
+        (np.array([[0, 2], [2, 0], [2, 2], [0, 0]]), r"of 0 and 1; got the values \[0, 2\]"),
+        (sp.csr_matrix(np.array([[0, 2], [2, 0], [2, 2], [0, 0]])), "got the values"),
     ],
 )
 def test_multilabel_target_refuses_other_targets_by_name(y, match):
     with pytest.raises(ValueError, match=match):
         multilabel_target(BaseEstimator(), np.zeros((4, 1)), y)
+
+
+@pytest.mark.parametrize("values", [(-1, 1), (0, 2)])
+def test_every_multilabel_estimator_refuses_an_indicator_that_is_not_0_1(values):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X = np.random.RandomState(0).randint(2, 9, size=(8, 4))
+    Y = np.array(values)[np.random.RandomState(1).randint(2, size=(8, 3))]
+    for estimator in (
+        TextCNNClassifier(epochs=1),
+        MultiLabelThresholdClassifier(OneVsRestClassifier(LogisticRegression())),
+        MultiLabelVotingClassifier([("lr", OneVsRestClassifier(LogisticRegression()))]),
+    ):
+        with pytest.raises(ValueError, match="y must be a multi-label indicator matrix of 0 and 1"):
+            estimator.fit(X, Y)
 
 
 def test_multilabel_target_keeps_sparse_and_checks_lengths():

@@ -11,14 +11,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, fbeta_score
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils import get_tags
 
+from sk_textcnn.model_selection import MultiLabelStratifiedKFold
 from sk_textcnn.thresholds import (
+    TUNING_GRID,
     MultiLabelThresholdClassifier,
     multilabel_train_test_split_indices,
     tune_thresholds,
@@ -334,10 +336,10 @@ def test_meta_estimator_min_positives_leaves_rare_labels_at_half():
     rng = np.random.RandomState(0)
     X = rng.randn(200, 4)
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 1.8]).astype(int)  # label 1: 7 positives
-    plain = MultiLabelThresholdClassifier(KNeighborsClassifier(), random_state=0).fit(X, Y)
-    guarded = MultiLabelThresholdClassifier(
-        KNeighborsClassifier(), min_positives=4, random_state=0
+    plain = MultiLabelThresholdClassifier(
+        KNeighborsClassifier(), min_positives=1, random_state=0
     ).fit(X, Y)
+    guarded = clone(plain).set_params(min_positives=4).fit(X, Y)
     assert plain.thresholds_[1] < 0.5
     assert guarded.thresholds_[1] == 0.5
     assert guarded.thresholds_[0] == plain.thresholds_[0]
@@ -359,17 +361,71 @@ def test_cross_fitted_thresholds_are_tuned_on_out_of_fold_probabilities(text_dat
     docs, Y = text_data
     clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=3, min_positives=3, random_state=0)
     clf.fit(docs, Y)
-    # By hand: the same shuffled folds, every document scored by the model not fitted on it.
-    folds = KFold(3, shuffle=True, random_state=np.random.RandomState(0)).split(docs)
-    held_out = np.empty(Y.shape)
-    for train, test in folds:
-        model = tfidf_ovr_lr().fit([docs[i] for i in train], Y[train])
-        held_out[test] = model.predict_proba([docs[i] for i in test])
-    np.testing.assert_allclose(clf.thresholds_, tune_thresholds(Y, held_out, min_positives=3))
+    # By hand: the same stratified folds, every document scored by the model not fitted on it.
+    folds = MultiLabelStratifiedKFold(3, random_state=0).split(docs, Y)
+    held_out = out_of_fold_proba(docs, Y, folds)
+    np.testing.assert_allclose(
+        clf.thresholds_,
+        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3),
+    )
     assert not np.all(clf.thresholds_ == 0.5)
     # The predicting model is fitted on every document.
     full = tfidf_ovr_lr().fit(docs, Y)
     np.testing.assert_allclose(clf.predict_proba(docs), full.predict_proba(docs))
+
+
+def out_of_fold_proba(docs, Y, folds):
+    held_out = np.empty(Y.shape)
+    for train, test in folds:
+        model = tfidf_ovr_lr().fit([docs[i] for i in train], Y[train])
+        held_out[test] = model.predict_proba([docs[i] for i in test])
+    return held_out
+
+
+def test_cv_takes_a_splitter_and_refuses_one_that_misses_samples(text_data):
+    docs, Y = text_data
+    splitter = KFold(3, shuffle=True, random_state=0)
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=splitter, candidates=None)
+    held_out = out_of_fold_proba(docs, Y, splitter.split(docs))
+    np.testing.assert_allclose(
+        clf.fit(docs, Y).thresholds_, tune_thresholds(Y, held_out, min_positives=5)
+    )
+    with pytest.raises(ValueError, match="must put every sample in exactly one test fold"):
+        clf.set_params(cv=ShuffleSplit(2, test_size=0.2, random_state=0)).fit(docs, Y)
+
+
+def test_integer_cv_folds_are_stratified_per_label(text_data):
+    docs, Y = text_data
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=5, min_positives=3, random_state=0)
+    folds = MultiLabelStratifiedKFold(5, random_state=0).split(docs, Y)
+    held_out = out_of_fold_proba(docs, Y, folds)
+    np.testing.assert_allclose(
+        clf.fit(docs, Y).thresholds_,
+        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3),
+    )
+
+
+@pytest.mark.parametrize("cv", [None, 2])
+def test_defaults_do_not_let_one_positive_flood_its_label(text_data, cv):
+    docs, Y = text_data
+    lone = np.zeros((len(docs), 1), dtype=int)
+    lone[3] = 1  # a label with a single training positive
+    Y_train = np.hstack([Y, lone])
+    clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=cv, random_state=0).fit(docs, Y_train)
+    new_docs, _ = text_problem(n_samples=200, seed=1)
+    assert clf.predict(new_docs)[:, -1].mean() <= 0.05
+    if cv is not None:
+        # What the defaults guard against (issue 14): the exact search tunes the lone positive,
+        # out of fold, and floods its label. A single split keeps it out of the validation part.
+        exact = clone(clf).set_params(candidates=None, min_positives=1).fit(docs, Y_train)
+        assert exact.predict(new_docs)[:, -1].mean() > 0.05
+
+
+def test_metric_returning_nan_is_named():
+    Y = np.array([[1], [0], [1], [0]])
+    proba = np.array([[0.9], [0.2], [0.6], [0.4]])
+    with pytest.raises(ValueError, match="metric returned nan for label 0 at threshold"):
+        tune_thresholds(Y, proba, metric=lambda y_true, y_pred: float("nan"))
 
 
 def test_cross_fitting_tunes_rare_labels_a_single_split_cannot(text_data):
@@ -388,3 +444,23 @@ def test_rejects_bad_cv(text_data, cv):
     docs, Y = text_data
     with pytest.raises(ValueError, match="'cv' parameter"):
         MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=cv).fit(docs, Y)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"cv": 2}, ["1/3 fitting fold 1 of 2", "2/3 fitting fold 2 of 2", "3/3 fitting the"]),
+        ({}, ["1/1 fitting the estimator on the training split"]),
+        ({"refit": True}, ["1/2 fitting the estimator on the training", "2/2 fitting the"]),
+    ],
+)
+def test_verbose_says_which_fit_starts(text_data, capsys, params, expected):
+    texts, Y = text_data
+    MultiLabelThresholdClassifier(tfidf_ovr_lr(), verbose=1, random_state=0, **params).fit(texts, Y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(expected)
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(f"[MultiLabelThresholdClassifier] {start}")
+    assert ("left" in lines[-1]) == (len(lines) > 1)
+    MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0, **params).fit(texts, Y)
+    assert capsys.readouterr().out == ""

@@ -1,9 +1,22 @@
-"""The epoch loop: early stopping, weight averaging, history and what it prints."""
+"""The epoch loop: early stopping, weight averaging, history, callbacks and what it prints."""
 
+import csv
+import importlib.util
+import os
+import pickle
+import subprocess
+import sys
 import warnings
+from types import SimpleNamespace
 
+import keras
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sk_textcnn import _training
+from sk_textcnn._training import FitProgress
 
 from .conftest import X_MULTI, Y_MULTI, fast
 
@@ -16,12 +29,198 @@ def test_fitting_is_quiet(capfd):
     assert out == "" and err == ""
 
 
-def test_verbose_prints_the_loss(capsys):
-    fast(epochs=2, verbose=1).fit(X_MULTI, Y_MULTI)
-    # One line per epoch; the default validation split adds its loss and F1 scores to each.
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" - ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
-    assert all(" loss: " in line and "val_loss: " in line for line in lines)
+def test_verbose_2_prints_one_line_per_epoch_with_validation_scores(capsys):
+    fast(epochs=3, verbose=2, early_stopping=True).fit(X_MULTI, Y_MULTI)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "loss:" in line]
+    assert len(lines) == 3
+    assert all("val_loss:" in line and "val_micro_f1:" in line for line in lines)
+    assert all(line.startswith("2/2 ") for line in lines)  # 54 training documents, batch 32
+
+
+def test_verbose_1_shows_a_progress_bar_per_epoch(capsys):
+    fast(epochs=2, verbose=1, batch_size=10).fit(X_MULTI, Y_MULTI)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    # One update per step of 10 documents, with the running loss.
+    assert "1/6" in out and "6/6" in out and "step - loss:" in out
+
+
+# Keras' TensorBoard callback trips Keras' own NumPy 2 deprecation (its __array__ signature).
+KERAS_ARRAY_DEPRECATION = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning"
+)
+
+
+class Recorder(keras.callbacks.Callback):
+    """Records every hook called, with its logs; stops training at ``stop_at`` (epoch, step)."""
+
+    def __init__(self, stop_at=None):
+        super().__init__()
+        self.stop_at = stop_at
+        self.calls = []
+
+    def record(self, hook, *args, logs=None):
+        self.calls.append((hook, *args, dict(logs or {})))
+        assert self.model is not None
+
+    def on_train_begin(self, logs=None):
+        self.record("train_begin", logs=logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.record("epoch_begin", epoch, logs=logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.record("batch_begin", batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.record("batch_end", batch, logs=logs)
+        if self.stop_at == (self.epoch, batch):
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.record("epoch_end", epoch, logs=logs)
+
+    def on_train_end(self, logs=None):
+        self.record("train_end", logs=logs)
+
+
+def test_callbacks_get_the_hooks_of_model_fit_in_order_with_the_logs():
+    model = fast(epochs=2, batch_size=20, callbacks=[Recorder()], early_stopping=True)
+    model.fit(X_MULTI, Y_MULTI)  # 54 training documents: 3 steps per epoch
+    recorder = model.callbacks_[0]
+    assert model.callbacks[0].calls == []  # the parameter is left as given
+    hooks = [call[:2] if call[0] != "train_begin" else call[:1] for call in recorder.calls]
+    per_epoch = lambda e: [  # noqa: E731
+        ("epoch_begin", e),
+        *[hook for step in range(3) for hook in (("batch_begin", step), ("batch_end", step))],
+        ("epoch_end", e),
+    ]
+    assert hooks[0] == ("train_begin",) and recorder.calls[-1][0] == "train_end"
+    assert hooks[1:-1] == per_epoch(0) + per_epoch(1)
+    epoch_logs = [call[2] for call in recorder.calls if call[0] == "epoch_end"]
+    assert set(epoch_logs[0]) == {"loss", "val_loss", "val_micro_f1", "val_macro_f1"}
+    assert [logs["loss"] for logs in epoch_logs] == model.history_["loss"]
+    assert [logs["val_loss"] for logs in epoch_logs] == model.history_["val_loss"]
+    # At a batch's end the loss is the running mean; after the last step it is the epoch's.
+    last_step = [call[2] for call in recorder.calls if call[:2] == ("batch_end", 2)]
+    assert last_step[0]["loss"] == pytest.approx(model.history_["loss"][0])
+    assert recorder.model is model.model_
+
+
+def test_a_callback_setting_stop_training_ends_the_fit():
+    model = fast(epochs=5, batch_size=20, callbacks=[Recorder(stop_at=(1, 0))])
+    model.fit(X_MULTI, Y_MULTI)
+    assert len(model.history_["loss"]) == 2
+    steps = [call[1] for call in model.callbacks_[0].calls if call[0] == "batch_end"]
+    assert steps == [0, 1, 2, 0]
+    model.predict_proba(X_MULTI)
+
+
+def test_keras_stopping_callbacks_work():
+    terminate = keras.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=10.0)
+    model = fast(epochs=6, callbacks=[terminate], early_stopping=True, n_iter_no_change=5)
+    model.fit(X_MULTI, Y_MULTI)
+    assert len(model.history_["loss"]) == 2  # no improvement of 10 after the first epoch
+
+
+def test_csv_logger_writes_a_row_per_epoch(tmp_path):
+    path = tmp_path / "log.csv"
+    model = fast(epochs=3, callbacks=[keras.callbacks.CSVLogger(str(path))], early_stopping=True)
+    model.fit(X_MULTI, Y_MULTI)
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [int(row["epoch"]) for row in rows] == [0, 1, 2]
+    assert set(rows[0]) == {"epoch", "loss", "val_loss", "val_micro_f1", "val_macro_f1"}
+    np.testing.assert_allclose([float(row["loss"]) for row in rows], model.history_["loss"])
+
+
+@KERAS_ARRAY_DEPRECATION
+def test_tensorboard_writes_event_files(tmp_path):
+    pytest.importorskip("tensorboard")
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), write_graph=False)
+    model = fast(epochs=2, callbacks=[board], early_stopping=True).fit(X_MULTI, Y_MULTI)
+    events = [name for _, _, names in os.walk(tmp_path) for name in names]
+    assert any(name.startswith("events.out.tfevents") for name in events)
+    assert len(model.history_["loss"]) == 2
+
+
+@KERAS_ARRAY_DEPRECATION
+def test_clone_pickle_and_grid_search_keep_working_with_callbacks(tmp_path):
+    callbacks = [Recorder(), keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))]
+    if importlib.util.find_spec("tensorboard"):
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tmp_path / "board")))
+    model = fast(epochs=2, callbacks=callbacks).fit(X_MULTI, Y_MULTI)
+    copy = clone(model)
+    assert [type(c) for c in copy.callbacks] == [type(c) for c in callbacks]
+    assert copy.callbacks[0] is not callbacks[0] and copy.callbacks[0].calls == []
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X_MULTI), model.predict_proba(X_MULTI))
+    assert not hasattr(restored, "callbacks_")
+    copy.fit(X_MULTI, Y_MULTI)
+    assert len(copy.callbacks_[0].calls) == len(model.callbacks_[0].calls)
+    search = GridSearchCV(fast(epochs=1, callbacks=[Recorder()]), {"batch_size": [16, 32]}, cv=2)
+    search.fit(X_MULTI, Y_MULTI)
+    assert search.best_estimator_.callbacks_[0].calls[0][0] == "train_begin"
+    assert search.best_estimator_.callbacks[0].calls == []
+
+
+def test_callbacks_must_be_keras_callbacks():
+    with pytest.raises(TypeError, match="callbacks must be a list of keras.callbacks.Callback"):
+        fast(epochs=1, callbacks=[print]).fit(X_MULTI, Y_MULTI)
+    with pytest.raises(ValueError, match="callbacks"):
+        fast(epochs=1, callbacks=Recorder()).fit(X_MULTI, Y_MULTI)
+
+
+SILENT_FITS = """
+import sys
+import numpy as np
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+
+X = np.random.default_rng(0).integers(2, 50, size=(40, 12)); y = np.arange(40) % 2
+for i in range(4):
+    TextCNNClassifier(epochs=2, random_state=i).fit(X, y).predict_proba(X)
+texts = ["good film", "great movie", "bad film", "awful movie", "a good story"] * 6
+labels = [1, 1, 0, 0, 1] * 6
+pipeline = make_pipeline(
+    SequenceVectorizer(),
+    TextCNNClassifier(embedding_dim=8, num_filters=4, filter_sizes=(2,), epochs=1),
+)
+grid = {
+    "textcnnclassifier__batch_size": [8, 16],
+    "textcnnclassifier__learning_rate": [0.01, 0.1],
+    "textcnnclassifier__random_state": [0, 1],
+}
+GridSearchCV(pipeline, grid, cv=3).fit(texts, labels)
+"""
+
+
+@pytest.mark.parametrize("log_level", [None, "0"])
+def test_repeated_fits_and_a_grid_search_print_nothing(log_level):
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    if log_level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = log_level
+    done = subprocess.run(
+        [sys.executable, "-c", SILENT_FITS], capture_output=True, text=True, env=env, check=True
+    )
+    assert (done.stdout, done.stderr) == ("", "")
+
+
+def test_fit_progress_says_which_fit_starts_and_the_time_left(capsys, monkeypatch):
+    clock = iter([0.0, 30.0, 90.0, 0.0])
+    monkeypatch.setattr(_training, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    progress = FitProgress(fast(), 3, verbose=1)
+    for what in ("fold 1", "fold 2", "the last"):
+        progress.starting(what)
+    assert capsys.readouterr().out.splitlines() == [
+        "[TextCNNClassifier] 1/3 fitting fold 1",
+        "[TextCNNClassifier] 2/3 fitting fold 2, about 1 min 00 s left",
+        "[TextCNNClassifier] 3/3 fitting the last, about 45 s left",
+    ]
+    FitProgress(fast(), 1, verbose=0).starting("quietly")
+    assert capsys.readouterr().out == ""
 
 
 def test_early_stopping_stops_and_keeps_the_best_epoch():
@@ -59,3 +258,24 @@ def test_weight_averaging_at_momentum_zero_changes_nothing():
 def test_weight_averaging_momentum_is_lowered_for_short_fits(batch_size, epochs, expected):
     model = fast(batch_size=batch_size, epochs=epochs).fit(X_MULTI, Y_MULTI)
     assert model.ema_momentum_ == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "params, sample_weight",
+    [
+        ({"learning_rate": 1e6, "optimizer": "sgd"}, None),
+        ({}, np.full(60, 1e30)),
+    ],
+    ids=["learning_rate", "sample_weight"],
+)
+def test_diverging_training_stops_with_a_clear_error(params, sample_weight):
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    proba = model.predict_proba(X_MULTI)
+    with pytest.raises(ValueError, match=r"Training diverged.*learning_rate.*sample_weight"):
+        model.set_params(**params).fit(X_MULTI, Y_MULTI, sample_weight=sample_weight)
+    # The diverged network is dropped: the previous fit still predicts.
+    np.testing.assert_array_equal(model.predict_proba(X_MULTI), proba)
+    with pytest.raises(ValueError, match="Training diverged"):
+        fast(epochs=2, threshold="auto", **params).fit(
+            X_MULTI, Y_MULTI, sample_weight=sample_weight
+        )

@@ -279,3 +279,41 @@ def test_in_vocabulary_tokens_survive_the_round_trip(token_lists):
     recovered = vectorizer.inverse_transform(vectorizer.transform(texts))
     # lowercasing may split or change a word (e.g. "İ"); compare with the vectorizer's own tokens
     assert recovered == [list(tokens) for tokens in vectorizer._tokenize(texts)]
+
+
+def test_countvectorizer_preprocessing_options():
+    docs = ["Café au lait", "The café is open"]
+    ascii_ids = SequenceVectorizer(strip_accents="ascii").fit(docs)
+    assert "cafe" in ascii_ids.vocabulary_ and "café" not in ascii_ids.vocabulary_
+    stopped = SequenceVectorizer(stop_words="english").fit(docs)
+    assert "the" not in stopped.vocabulary_ and "is" not in stopped.vocabulary_
+    listed = SequenceVectorizer(stop_words=["au"]).fit(docs)
+    assert "au" not in listed.vocabulary_ and "lait" in listed.vocabulary_
+    shouting = SequenceVectorizer(preprocessor=str.upper).fit(docs)
+    assert "CAFÉ" in shouting.vocabulary_
+    # Stop words are dropped before ids and positions are given.
+    np.testing.assert_array_equal(
+        stopped.transform(["the open café"]), [[stopped.vocabulary_["open"], 2, 0]]
+    )
+
+
+def test_tokenizer_may_return_a_generator_or_must_return_an_iterable():
+    tokens_of = {}
+    for name, tokenizer in (("list", str.split), ("generator", lambda d: iter(d.split()))):
+        tokens_of[name] = SequenceVectorizer(tokenizer=tokenizer).fit_transform(CORPUS)
+    np.testing.assert_array_equal(tokens_of["generator"], tokens_of["list"])
+    with pytest.raises(TypeError, match="tokenizer returned int for document 0; it must return"):
+        SequenceVectorizer(tokenizer=len).fit(CORPUS)
+    with pytest.raises(TypeError, match="tokenizer returned str for document 0"):
+        SequenceVectorizer(tokenizer=str.lower).fit(CORPUS)
+
+
+def test_fit_transform_tokenizes_each_document_once():
+    calls = []
+
+    def tokenizer(document):
+        calls.append(document)
+        return document.split()
+
+    SequenceVectorizer(tokenizer=tokenizer).fit_transform(CORPUS)
+    assert len(calls) == len(CORPUS)

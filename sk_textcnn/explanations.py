@@ -1,0 +1,672 @@
+"""Exact explanations of a TextCNNClassifier's scores: the n-grams behind each label.
+
+After max pooling, each feature of the network is the ReLU of one window's response, and the
+output layer is linear in the features (dropout is off at prediction). So a label's score (its
+logit, or its pre-softmax score) is the output bias plus one term ``W[f, label] * h_f`` per
+feature, and grouping the terms by the window that gave each feature its maximum yields every
+n-gram's share of the score with no approximation, from a single forward pass.
+"""
+
+import html
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral
+
+import keras
+import numpy as np
+from keras import ops
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from sk_textcnn.classifier import TextCNNClassifier
+from sk_textcnn.thresholds import label_decisions
+from sk_textcnn.vectorizer import OOV_ID, PAD_ID, SequenceVectorizer, check_documents
+
+__all__ = [
+    "CorpusNgram",
+    "Explanation",
+    "LabelExplanation",
+    "NgramContribution",
+    "NgramRanking",
+    "explain",
+    "top_ngrams",
+]
+
+# Documents per forward pass, as at prediction time: batches of similar length, cut to the
+# longest document, keep the convolutions busy and the memory bounded.
+_BATCH_SIZE = 128
+# One window-tracing model per fitted network, built on first use (tracing costs a second).
+_TRACES = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class NgramContribution:
+    """One window of tokens and its additive share of a label's score.
+
+    Attributes
+    ----------
+    text : str
+        The window's tokens joined by spaces; out-of-vocabulary tokens show as the original
+        word. Windows that run past the end of a document are shorter than the filter.
+    start, end : int
+        Token positions ``[start, end)`` in :attr:`Explanation.tokens`.
+    char_start, char_end : int or None
+        Character offsets ``[char_start, char_end)`` of the window in the document, or None
+        where the tokenizer's tokens cannot be found in the text (e.g. a stemming tokenizer).
+    contribution : float
+        Sum of the terms ``W[f, label] * h_f`` of the features this window gave their maximum.
+    """
+
+    text: str
+    start: int
+    end: int
+    char_start: int | None
+    char_end: int | None
+    contribution: float
+
+
+@dataclass(frozen=True)
+class LabelExplanation:
+    """Why a document gets its score for one label.
+
+    With ``top_k=None``, ``bias + sum(n.contribution for n in ngrams) == score`` up to float
+    rounding.
+
+    Attributes
+    ----------
+    label : object
+        The label, as in ``classes_`` or by its name from ``label_names``.
+    score : float
+        The label's logit (binary and multi-label) or pre-softmax score (multiclass).
+    bias : float
+        Every additive part of the score that is not a window: the output layer's bias.
+    probability : float
+        The label's probability, as ``predict_proba`` gives it.
+    ngrams : list of NgramContribution
+        The windows behind the score, largest contribution first (the ``top_k`` largest).
+    """
+
+    label: object
+    score: float
+    bias: float
+    probability: float
+    ngrams: list
+
+    def __str__(self):
+        windows = self.score - self.bias
+        lines = [
+            f"{self.label}: probability {self.probability:.3f}, score {self.score:+.3f} = "
+            f"bias {self.bias:+.3f} {'+' if windows >= 0 else '-'} {abs(windows):.3f} from windows"
+        ]
+        lines += [
+            f"  {ngram.contribution:+.3f}  {ngram.text!r} (tokens {ngram.start}-{ngram.end})"
+            for ngram in self.ngrams
+        ]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CorpusNgram:
+    """An n-gram's contribution to one label summed over a corpus.
+
+    Attributes
+    ----------
+    text : str
+        The n-gram's tokens joined by spaces.
+    total : float
+        Sum of its contributions over all the documents and positions it fired in.
+    n_documents : int
+        Number of documents in which it gave at least one feature its maximum.
+    mean : float
+        ``total / n_documents``: its mean contribution per document it fired in.
+    """
+
+    text: str
+    total: float
+    n_documents: int
+    mean: float
+
+
+@dataclass(frozen=True)
+class NgramRanking:
+    """The n-grams that raise and lower one label's score most over a corpus.
+
+    Attributes
+    ----------
+    label : object
+        The label ranked.
+    raising : list of CorpusNgram
+        Largest positive totals first.
+    lowering : list of CorpusNgram
+        Most negative totals first.
+    """
+
+    label: object
+    raising: list
+    lowering: list
+
+    def __str__(self):
+        lines = []
+        for direction, ngrams in (("raising", self.raising), ("lowering", self.lowering)):
+            lines.append(f"n-grams {direction} {self.label}:")
+            lines += [
+                f"  {n.total:+9.3f} total, {n.mean:+.3f} mean in {n.n_documents:>5} documents"
+                f"  {n.text!r}"
+                for n in ngrams
+            ]
+        return "\n".join(lines)
+
+
+class Explanation:
+    """The n-grams behind a document's label scores.
+
+    ``explanation[label]`` gives the :class:`LabelExplanation` of any label of the model (as in
+    ``classes_``, or by name with ``label_names``); iterating gives those of the explained
+    ``labels``. ``str()`` is a text report and ``to_html()`` shades the document's spans.
+
+    Attributes
+    ----------
+    document : str
+        The document as the vectorizer read it.
+    tokens : list of str
+        Its tokens, as the vectorizer's tokenizer gives them; the n-grams' ``start`` and
+        ``end`` index this list. Tokens cut off by ``max_length`` are listed but never fire.
+    labels : list
+        The labels explained: the predicted ones, all, or those asked for.
+    """
+
+    def __init__(self, document, tokens, offsets, labels, label_explanation):
+        self.document = document
+        self.tokens = tokens
+        self._offsets = offsets
+        self.labels = labels
+        self._label_explanation = label_explanation
+        for label in labels:  # now, once: the explained labels are the point of the object
+            self[label]
+
+    def __getitem__(self, label):
+        return self._label_explanation(label)
+
+    def __iter__(self):
+        return (self[label] for label in self.labels)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __repr__(self):
+        return f"<Explanation of {len(self.tokens)} tokens for labels {self.labels!r}>"
+
+    def __str__(self):
+        shown = self.document if len(self.document) <= 70 else self.document[:69] + "\u2026"
+        lines = [f"{shown!r} ({len(self.tokens)} tokens)"]
+        lines += [str(label) for label in self] or ["(no label explained)"]
+        return "\n".join(lines)
+
+    def to_html(self):
+        """The document once per explained label, each token shaded by its n-grams' share.
+
+        A token's shade is the sum of the contributions of the listed n-grams covering it:
+        red raises the label's score, blue lowers it. Hovering shows the value.
+
+        Returns
+        -------
+        html : str
+            An HTML fragment, every piece of text escaped.
+        """
+        blocks = []
+        for explained in self:
+            heading = html.escape(
+                f"{explained.label}: probability {explained.probability:.3f}, "
+                f"score {explained.score:+.3f} (bias {explained.bias:+.3f})"
+            )
+            blocks.append(
+                f'<div class="sk-textcnn-explanation"><p><b>{heading}</b></p>'
+                f'<p style="white-space: pre-wrap">{self._shaded_text(explained.ngrams)}</p></div>'
+            )
+        return "\n".join(blocks) or "<p>(no label explained)</p>"
+
+    def _repr_html_(self):
+        return self.to_html()
+
+    def _shaded_text(self, ngrams):
+        shade = np.zeros(len(self.tokens))
+        for ngram in ngrams:
+            shade[ngram.start : ngram.end] += ngram.contribution
+        scale = np.abs(shade).max(initial=0.0) or 1.0
+        spans = []
+        for value in shade:
+            color = "220, 38, 38" if value > 0 else "37, 99, 235"
+            spans.append(
+                f'<span style="background: rgba({color}, {0.8 * abs(value) / scale:.2f})" '
+                f'title="{value:+.3f}">'
+            )
+        if self._offsets is None:  # the tokens, not the text, where offsets are unknown
+            return " ".join(
+                f"{span}{html.escape(token)}</span>"
+                for span, token in zip(spans, self.tokens, strict=True)
+            )
+        pieces, cursor = [], 0
+        for span, (start, end) in zip(spans, self._offsets, strict=True):
+            pieces += [html.escape(self.document[cursor:start]), span]
+            pieces += [html.escape(self.document[start:end]), "</span>"]
+            cursor = end
+        pieces.append(html.escape(self.document[cursor:]))
+        return "".join(pieces)
+
+
+def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
+    """Explain each document's label scores by the n-grams that produced them, exactly.
+
+    Every pooled feature of the network is the response of one window of tokens, and each
+    label's score is linear in those features, so the score splits into the output bias and
+    one contribution per window: the sum of ``W[f, label] * h_f`` over the features whose
+    maximum the window gave. The cost is about one prediction (one forward pass).
+
+    Binary targets explain ``classes_[1]``'s logit; ``classes_[0]`` has the same terms with
+    the opposite sign. Multiclass targets explain the pre-softmax scores.
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline ending in ``SequenceVectorizer`` -> ``TextCNNClassifier``; earlier
+        steps, if any, must map text to text. For ``make_multilabel_ensemble()``, explain its
+        network: ``model.estimator_.named_estimators_["cnn"]``.
+    documents : iterable of str
+        Raw documents.
+    labels : "predicted", "all" or list, default="predicted"
+        Labels each explanation lists: those ``predict`` gives (``threshold_`` and
+        ``at_least_one_label`` applied), every label, or the labels given.
+    top_k : int or None, default=5
+        N-grams kept per label, largest contribution first; None keeps every window that gave
+        a feature its maximum, whose contributions then sum with ``bias`` to ``score``.
+    label_names : sequence of str, default=None
+        A name per entry of ``classes_`` (e.g. the topic of each multi-label column), used in
+        the explanations and accepted in ``labels`` and ``explanation[label]``.
+
+    Returns
+    -------
+    explanations : list of Explanation
+        One per document.
+
+    See Also
+    --------
+    top_ngrams : The n-grams behind a label over a whole corpus.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sk_textcnn import SequenceVectorizer, TextCNNClassifier, explain
+    >>> texts = ["good movie", "great film", "awful movie", "bad film"] * 8
+    >>> labels = ["pos", "pos", "neg", "neg"] * 8
+    >>> pipeline = make_pipeline(
+    ...     SequenceVectorizer(),
+    ...     TextCNNClassifier(
+    ...         num_filters=8, embedding_dim=8, filter_sizes=(1, 2), epochs=20, random_state=0
+    ...     ),
+    ... ).fit(texts, labels)
+    >>> explanation = explain(pipeline, ["a great movie"])[0]
+    >>> explanation.labels
+    ['pos']
+    >>> explained = explanation["pos"]
+    >>> explained.ngrams[0].text
+    'great'
+    >>> total = explained.bias + sum(n.contribution for n in explain(
+    ...     pipeline, ["a great movie"], top_k=None)[0]["pos"].ngrams)
+    >>> bool(abs(total - explained.score) < 1e-4)
+    True
+    """
+    vectorizer, classifier = _check_pipeline(model)
+    documents = check_documents(documents, name="documents")
+    if len(model) > 2:
+        documents = check_documents(model[:-2].transform(documents), name="transformed documents")
+    if top_k is not None and (
+        not isinstance(top_k, Integral) or isinstance(top_k, bool) or top_k < 1
+    ):
+        raise ValueError(f"top_k must be a positive int or None; got top_k={top_k!r}.")
+    space = _LabelSpace(classifier, label_names)
+    requested = space.requested(labels)
+
+    ids = vectorizer.transform(documents)
+    real = ids != PAD_ID
+    lengths = real.sum(axis=1)
+    aligned = np.zeros_like(ids, dtype=np.int32)
+    aligned[np.arange(ids.shape[1]) < lengths[:, None]] = ids[real]
+    # Ids the network never saw are out-of-vocabulary tokens, as in predict.
+    aligned[aligned >= classifier.n_ids_] = OOV_ID
+    features, window_starts = _max_windows(classifier.model_, aligned, lengths)
+
+    output = classifier.model_.get_layer("output")
+    kernel = np.asarray(output.kernel, dtype=np.float64)
+    # Per document, so that an input-dependent additive term the network may gain joins it.
+    bias = np.asarray(output.bias, dtype=np.float64)
+    non_window = np.broadcast_to(bias, (len(ids), len(bias)))
+    scores = features.astype(np.float64) @ kernel + non_window
+    probabilities = space.probabilities(scores)
+    if requested is None:
+        requested_per_document = space.predicted(probabilities)
+    else:
+        requested_per_document = [requested] * len(ids)
+
+    pooling = classifier.model_.get_layer("convolutions")
+    widths = np.repeat(pooling.filter_sizes, pooling.num_filters)
+    scoring = _Scoring(space, kernel, scores, non_window, probabilities, top_k)
+    truncate_front = vectorizer.truncating == "pre"
+    explanations = []
+    for row, (document, tokens) in enumerate(
+        zip(documents, _tokens(vectorizer, documents), strict=True)
+    ):
+        offsets = _token_offsets(document, tokens, vectorizer.lowercase)
+        windows = _Windows(features[row], window_starts[row], widths, lengths[row])
+        # Token positions count from the document's first token, cut off or not.
+        first = len(tokens) - lengths[row] if truncate_front else 0
+        explainer = _LabelExplainer(scoring, row, windows, tokens, offsets, first)
+        explanations.append(
+            Explanation(document, tokens, offsets, requested_per_document[row], explainer)
+        )
+    return explanations
+
+
+def top_ngrams(model, documents, label, *, top_k=20, label_names=None):
+    """The n-grams that raise and lower a label's score most over a corpus.
+
+    The corpus counterpart of a linear model's largest coefficients: every window's exact
+    contribution (see :func:`explain`) summed by n-gram text over all ``documents``.
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline ending in ``SequenceVectorizer`` -> ``TextCNNClassifier``.
+    documents : iterable of str
+        The corpus.
+    label : object
+        The label, as in ``classes_`` or a name from ``label_names``.
+    top_k : int, default=20
+        N-grams listed on each side.
+    label_names : sequence of str, default=None
+        A name per entry of ``classes_``.
+
+    Returns
+    -------
+    ranking : NgramRanking
+        ``raising`` (largest positive totals first) and ``lowering`` (most negative first).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sk_textcnn import SequenceVectorizer, TextCNNClassifier, top_ngrams
+    >>> texts = ["good movie", "great film", "awful movie", "bad film"] * 8
+    >>> labels = ["pos", "pos", "neg", "neg"] * 8
+    >>> pipeline = make_pipeline(
+    ...     SequenceVectorizer(),
+    ...     TextCNNClassifier(
+    ...         num_filters=8, embedding_dim=8, filter_sizes=(1, 2), epochs=20, random_state=0
+    ...     ),
+    ... ).fit(texts, labels)
+    >>> ranking = top_ngrams(pipeline, texts, "pos", top_k=2)
+    >>> sorted(n.text for n in ranking.raising)
+    ['good', 'great']
+    """
+    if not isinstance(top_k, Integral) or isinstance(top_k, bool) or top_k < 1:
+        raise ValueError(f"top_k must be a positive int; got top_k={top_k!r}.")
+    explanations = explain(model, documents, labels=[label], top_k=None, label_names=label_names)
+    totals, counts = {}, {}
+    for explanation in explanations:
+        explained = explanation[explanation.labels[0]]
+        for text in {ngram.text for ngram in explained.ngrams}:
+            counts[text] = counts.get(text, 0) + 1
+        for ngram in explained.ngrams:
+            totals[ngram.text] = totals.get(ngram.text, 0.0) + ngram.contribution
+    ranked = sorted(totals, key=lambda text: (-totals[text], text))
+    corpus = [CorpusNgram(t, totals[t], counts[t], totals[t] / counts[t]) for t in ranked]
+    name = explanations[0].labels[0] if explanations else label
+    return NgramRanking(
+        label=name,
+        raising=[n for n in corpus if n.total > 0][:top_k],
+        lowering=[n for n in reversed(corpus) if n.total < 0][:top_k],
+    )
+
+
+def _check_pipeline(model):
+    """The fitted vectorizer and classifier at the end of ``model``, or a clear error."""
+    if not (
+        isinstance(model, Pipeline)
+        and len(model) >= 2
+        and isinstance(model[-2], SequenceVectorizer)
+        and isinstance(model[-1], TextCNNClassifier)
+    ):
+        raise TypeError(
+            "model must be a Pipeline ending in SequenceVectorizer -> TextCNNClassifier, e.g. "
+            "make_pipeline(SequenceVectorizer(), TextCNNClassifier()); got "
+            f"{type(model).__name__}. For make_multilabel_ensemble(), explain its network: "
+            "model.estimator_.named_estimators_['cnn']."
+        )
+    check_is_fitted(model[-2])
+    check_is_fitted(model[-1])
+    return model[-2], model[-1]
+
+
+class _LabelSpace:
+    """The classifier's labels: names, lookup, output column, probabilities and predictions."""
+
+    def __init__(self, classifier, label_names):
+        self.classifier = classifier
+        classes = classifier.classes_.tolist()
+        if label_names is None:
+            self.names = classes
+        else:
+            self.names = list(label_names)
+            if len(self.names) != len(classes):
+                raise ValueError(
+                    f"label_names must hold one name per entry of classes_ ({len(classes)}); "
+                    f"got {len(self.names)}."
+                )
+            if len(set(self.names)) != len(self.names):
+                raise ValueError("label_names must be distinct; a name appears twice.")
+        self._index = {label: i for i, label in enumerate(classes)}
+        self._index.update({name: i for i, name in enumerate(self.names)})
+
+    def index(self, label):
+        """Position of ``label`` (a class or a name) in ``classes_``."""
+        key = label.item() if isinstance(label, np.generic) else label
+        try:
+            return self._index[key]
+        except (KeyError, TypeError):
+            shown = ", ".join(map(repr, self.names[:10]))
+            shown += ", ..." if len(self.names) > 10 else ""
+            raise ValueError(f"{label!r} is not one of the model's labels: {shown}.") from None
+
+    def column_and_sign(self, index):
+        """The output unit behind label ``index`` and the sign of its terms."""
+        if self.classifier.target_type_ == "binary":
+            return 0, 1.0 if index == 1 else -1.0
+        return index, 1.0
+
+    def requested(self, labels):
+        """The names of the labels asked for, or None for the predicted ones."""
+        if isinstance(labels, str) and labels in ("predicted", "all"):
+            return None if labels == "predicted" else list(self.names)
+        if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
+            raise ValueError(
+                f"labels must be 'predicted', 'all' or a list of labels; got labels={labels!r}. "
+                "To explain one label, pass a list: labels=[label]."
+            )
+        return [self.names[self.index(label)] for label in labels]
+
+    def probabilities(self, scores):
+        """``predict_proba``'s values from the scores, one column per output unit."""
+        if self.classifier.target_type_ == "multiclass":
+            shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+            return shifted / shifted.sum(axis=1, keepdims=True)
+        return 1 / (1 + np.exp(-scores))
+
+    def predicted(self, probabilities):
+        """The names of the labels ``predict`` gives each document."""
+        classifier = self.classifier
+        if classifier.target_type_ == "multiclass":
+            indices = probabilities.argmax(axis=1)[:, None]
+        elif classifier.target_type_ == "binary":
+            indices = (probabilities >= classifier.threshold_[0]).astype(int)
+        else:
+            decisions = label_decisions(
+                probabilities,
+                classifier.threshold_,
+                at_least_one_label=classifier.at_least_one_label,
+            )
+            return [[self.names[i] for i in np.flatnonzero(row)] for row in decisions]
+        return [[self.names[i] for i in row] for row in indices]
+
+
+class _Windows:
+    """The features of one document that fired, grouped by the token window behind each."""
+
+    def __init__(self, features, starts, widths, length):
+        fired = np.flatnonzero(features > 0)
+        self.features = fired
+        self.values = features[fired].astype(np.float64)
+        window_starts = starts[fired]
+        window_ends = np.minimum(window_starts + widths[fired], length)
+        # Windows cut by the end of the document may coincide: group by the tokens covered.
+        keys = window_starts * (int(widths.max()) + 1) + (window_ends - window_starts)
+        _, first, self.group = np.unique(keys, return_index=True, return_inverse=True)
+        self.starts = window_starts[first]
+        self.ends = window_ends[first]
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    """What every document's explanations share: labels, output weights, scores, ``top_k``."""
+
+    space: _LabelSpace
+    kernel: np.ndarray
+    scores: np.ndarray
+    non_window: np.ndarray
+    probabilities: np.ndarray
+    top_k: int | None
+
+
+class _LabelExplainer:
+    """Builds one document's LabelExplanation of any label on demand, once per label."""
+
+    def __init__(self, scoring, row, windows, tokens, offsets, first):
+        self.scoring = scoring
+        self.row = row
+        self.windows = windows
+        self.tokens = tokens
+        self.offsets = offsets
+        self.first = first
+        self.explained = {}
+
+    def __call__(self, label):
+        index = self.scoring.space.index(label)
+        if index not in self.explained:
+            self.explained[index] = self._explain(index)
+        return self.explained[index]
+
+    def _explain(self, index):
+        scoring, row, windows = self.scoring, self.row, self.windows
+        column, sign = scoring.space.column_and_sign(index)
+        terms = sign * windows.values * scoring.kernel[windows.features, column]
+        contributions = np.bincount(windows.group, weights=terms, minlength=len(windows.starts))
+        order = np.argsort(-contributions, kind="stable")[: scoring.top_k]
+        probability = scoring.probabilities[row, column]
+        return LabelExplanation(
+            label=scoring.space.names[index],
+            score=float(sign * scoring.scores[row, column]),
+            bias=float(sign * scoring.non_window[row, column]),
+            probability=float(probability if sign > 0 else 1 - probability),
+            ngrams=[self._ngram(i, contributions[i]) for i in order],
+        )
+
+    def _ngram(self, group, contribution):
+        start = int(self.windows.starts[group]) + self.first
+        end = int(self.windows.ends[group]) + self.first
+        char_start = char_end = None
+        if self.offsets is not None:
+            char_start, char_end = self.offsets[start][0], self.offsets[end - 1][1]
+        return NgramContribution(
+            text=" ".join(self.tokens[start:end]),
+            start=start,
+            end=end,
+            char_start=char_start,
+            char_end=char_end,
+            contribution=float(contribution),
+        )
+
+
+def _tokens(vectorizer, documents):
+    """Each document's tokens, as the vectorizer reads them."""
+    if hasattr(vectorizer, "build_analyzer"):
+        analyze = vectorizer.build_analyzer()
+        return [list(analyze(document)) for document in documents]
+    return list(vectorizer._tokenize(documents))
+
+
+def _token_offsets(document, tokens, lowercase):
+    """The ``(start, end)`` character span of each token, found in order; None if impossible.
+
+    Tokens are looked for in the text the tokenizer read (lowercased when ``lowercase``); a
+    token not found there (a tokenizer that rewrites words) or a lowercasing that changes the
+    text's length leaves the spans unknown.
+    """
+    searched = document.lower() if lowercase else document
+    if len(searched) != len(document):
+        return None
+    offsets, cursor = [], 0
+    for token in tokens:
+        start = searched.find(token, cursor)
+        if start < 0:
+            return None
+        cursor = start + len(token)
+        offsets.append((start, cursor))
+    return offsets
+
+
+class _MaxWindowTrace(keras.layers.Layer):
+    """A MaskedConvMaxPool's pooled features before their ReLU, and the window of each maximum.
+
+    The same windows as the pooling layer: one per real token, starting there, with zero
+    vectors past the end of the document; the first window wins ties.
+    """
+
+    def __init__(self, pooling, **kwargs):
+        super().__init__(**kwargs)
+        self.pooling = pooling
+
+    def call(self, inputs):
+        embedded, mask = inputs
+        length = ops.shape(embedded)[1]
+        embedded = ops.pad(embedded, [[0, 0], [0, max(self.pooling.filter_sizes) - 1], [0, 0]])
+        keep = ops.expand_dims(mask, -1)
+        lowest = ops.cast(np.finfo(np.float32).min, embedded.dtype)
+        maxima, starts = [], []
+        for convolution in self.pooling.convolutions:
+            responses = ops.where(keep, convolution(embedded)[:, :length, :], lowest)
+            maxima.append(ops.max(responses, axis=1))
+            starts.append(ops.cast(ops.argmax(responses, axis=1), "int32"))
+        return ops.concatenate(maxima, axis=-1), ops.concatenate(starts, axis=-1)
+
+
+def _max_windows(network, ids, lengths):
+    """Every document's pooled features and the start of the window behind each.
+
+    ``ids`` are left-aligned; documents go through in batches of similar length, each cut to
+    its longest document, as at prediction time.
+    """
+    trace = _TRACES.get(network)
+    if trace is None:
+        pooling = network.get_layer("convolutions")
+        # From the network's own graph: the embedded tokens and mask the pooling layer reads.
+        trace = keras.Model(network.inputs, _MaxWindowTrace(pooling)(pooling.input))
+        _TRACES[network] = trace
+    n_features = network.get_layer("output").kernel.shape[0]
+    features = np.zeros((len(ids), n_features), dtype=np.float32)
+    starts = np.zeros((len(ids), n_features), dtype=np.int64)
+    order = np.argsort(lengths, kind="stable")
+    order = order[lengths[order] > 0]  # empty documents keep all-zero features
+    for begin in range(0, len(order), _BATCH_SIZE):
+        batch = order[begin : begin + _BATCH_SIZE]
+        maxima, batch_starts = trace.predict_on_batch(ids[batch, : lengths[batch[-1]]])
+        features[batch] = np.maximum(maxima, 0)
+        starts[batch] = batch_starts
+    return features, starts

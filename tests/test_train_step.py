@@ -1,0 +1,78 @@
+"""The compiled training step: what train_on_batch computes, built once per model and optimizer.
+
+These tests apply to every Keras backend; CI runs them under JAX as well.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from sk_textcnn._train_step import compiled_train_step
+from sk_textcnn.network import build_text_cnn
+
+from .conftest import X_MULTI, Y_MULTI, fast
+
+
+def _compiled_network(loss, n_outputs, activation):
+    model = build_text_cnn(
+        n_ids=12,
+        n_outputs=n_outputs,
+        output_activation=activation,
+        embedding_dim=6,
+        filter_sizes=(2, 3),
+        num_filters=5,
+        dropout=0.3,
+        seed=0,
+    )
+    optimizer = keras.optimizers.Adam(learning_rate=0.01, use_ema=True, ema_momentum=0.9)
+    model.compile(optimizer=optimizer, loss=loss)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("loss", "activation", "target"),
+    [
+        ("binary_crossentropy", "sigmoid", Y_MULTI.astype(np.float32)),
+        ("sparse_categorical_crossentropy", "softmax", Y_MULTI.argmax(axis=1).astype(np.int32)),
+    ],
+)
+def test_the_step_trains_as_train_on_batch_does(loss, activation, target):
+    n_outputs = 3
+    ours = _compiled_network(loss, n_outputs, activation)
+    keras_own = _compiled_network(loss, n_outputs, activation)
+    step = compiled_train_step(ours, jit_compile=False)
+    weights = np.linspace(0.5, 1.5, len(X_MULTI)).astype(np.float32)
+    # Batches of several sizes and widths, as the epoch loop feeds them.
+    for rows, width in [
+        (slice(0, 16), 8),
+        (slice(16, 40), 5),
+        (slice(40, 43), 2),
+        (slice(43, 60), 8),
+    ]:
+        x, y, w = X_MULTI[rows, :width], target[rows], weights[rows]
+        loss_ours = step(x, y, w)
+        loss_keras = float(keras_own.train_on_batch(x, y, sample_weight=w))
+        assert loss_ours == pytest.approx(loss_keras, rel=1e-5)
+    for mine, theirs in zip(ours.get_weights(), keras_own.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    ours.optimizer.finalize_variable_values(ours.trainable_variables)
+    keras_own.optimizer.finalize_variable_values(keras_own.trainable_variables)
+    np.testing.assert_allclose(
+        ours.predict_on_batch(X_MULTI), keras_own.predict_on_batch(X_MULTI), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_the_step_is_built_once_per_model_and_optimizer():
+    model = _compiled_network("binary_crossentropy", 3, "sigmoid")
+    step = compiled_train_step(model, jit_compile=False)
+    assert compiled_train_step(model, jit_compile=False) is step
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    assert compiled_train_step(model, jit_compile=False) is not step
+
+
+def test_partial_fit_reuses_the_step_and_continues_training():
+    model = fast(epochs=1).fit(X_MULTI, Y_MULTI)
+    step = compiled_train_step(model.model_, jit_compile=False)
+    losses = [model.partial_fit(X_MULTI, Y_MULTI).history_["loss"][-1] for _ in range(3)]
+    assert compiled_train_step(model.model_, jit_compile=False) is step
+    assert losses[-1] < losses[0]
