@@ -62,7 +62,14 @@ def network_scores(pipeline, documents):
     features = keras.Model(network.inputs, network.get_layer("output").input)
     output = network.get_layer("output")
     ids = pipeline[0].transform(documents)
-    return features.predict_on_batch(ids) @ np.asarray(output.kernel) + np.asarray(output.bias)
+    scores = features.predict_on_batch(ids) @ np.asarray(output.kernel) + np.asarray(output.bias)
+    classifier = pipeline[-1]
+    if classifier.linear_term_ is None:
+        return scores
+    # predict_proba's blend: the network's scores weighted, plus the linear model's and a bias.
+    network_weight, linear_weight = classifier.blend_weights_
+    linear_scores = classifier.linear_term_.decision_function(ids)
+    return network_weight * scores + linear_weight * linear_scores + classifier.blend_bias_
 
 
 def assert_exact(pipeline, documents, **kwargs):
@@ -88,11 +95,21 @@ def test_contributions_and_bias_sum_to_the_networks_score(target, request):
     assert_exact(request.getfixturevalue(target), DOCUMENTS)
 
 
-def test_bias_is_the_output_bias_and_ngrams_are_sorted(multiclass):
-    bias = np.asarray(multiclass[-1].model_.get_layer("output").bias)
+@pytest.mark.parametrize("linear_term", [False, True])
+def test_bias_holds_every_non_window_term_and_ngrams_are_sorted(linear_term):
+    texts = (POSITIVE + NEGATIVE + TOPICS) * 3
+    y = (["pos"] * 4 + ["neg"] * 4 + ["topic"] * 6) * 3
+    multiclass = fit(texts, y, linear_term=linear_term)
+    classifier = multiclass[-1]
+    bias = np.asarray(classifier.model_.get_layer("output").bias, dtype=np.float64)
+    if linear_term:
+        network_weight, linear_weight = classifier.blend_weights_
+        ids = multiclass[0].transform(DOCUMENTS[:1])
+        linear_scores = classifier.linear_term_.decision_function(ids)[0]
+        bias = network_weight * bias + linear_weight * linear_scores + classifier.blend_bias_
     for explained in explain(multiclass, DOCUMENTS, labels="all", top_k=None)[0]:
         assert explained.bias == pytest.approx(
-            bias[list(multiclass[-1].classes_).index(explained.label)], abs=1e-7
+            bias[list(classifier.classes_).index(explained.label)], abs=1e-6
         )
         contributions = [ngram.contribution for ngram in explained.ngrams]
         assert contributions == sorted(contributions, reverse=True)
