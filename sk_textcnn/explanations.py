@@ -80,7 +80,8 @@ class LabelExplanation:
     score : float
         The label's logit (binary and multi-label) or pre-softmax score (multiclass).
     bias : float
-        Every additive part of the score that is not a window: the output layer's bias.
+        Every additive part of the score that is not a window: the output layer's bias, and
+        with a linear term the linear model's score and the blend's bias.
     probability : float
         The label's probability, as ``predict_proba`` gives it.
     ngrams : list of NgramContribution
@@ -341,6 +342,17 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     # Per document, so that an input-dependent additive term the network may gain joins it.
     bias = np.asarray(output.bias, dtype=np.float64)
     non_window = np.broadcast_to(bias, (len(ids), len(bias)))
+    linear_term = getattr(classifier, "linear_term_", None)
+    if linear_term is not None:
+        # The blend scales the windows' terms by the network's weight and adds the linear
+        # model's bag-of-words score (see TextCNNClassifier's linear_term): not a window.
+        network_weight, linear_weight = classifier.blend_weights_
+        kernel = network_weight * kernel
+        non_window = (
+            network_weight * non_window
+            + linear_weight * linear_term.decision_function(aligned)
+            + classifier.blend_bias_
+        )
     scores = features.astype(np.float64) @ kernel + non_window
     probabilities = space.probabilities(scores)
     if requested is None:

@@ -33,6 +33,9 @@ MULTILABEL_Y = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 1, 1], 
 
 
 def fit(texts, y, vectorizer=None, **params):
+    # The network alone, whose scores network_scores reads from its layers; the linear term
+    # has a test of its own.
+    params = {"linear_term": False, **params}
     return make_pipeline(
         vectorizer or SequenceVectorizer(),
         TextCNNClassifier(**{**FAST, "random_state": 0, **params}),
@@ -86,6 +89,23 @@ def assert_exact(pipeline, documents, **kwargs):
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
 def test_contributions_and_bias_sum_to_the_networks_score(target, request):
     assert_exact(request.getfixturevalue(target), DOCUMENTS)
+
+
+@pytest.mark.parametrize("multilabel_target", [False, True])
+def test_a_linear_term_joins_the_bias_and_the_probabilities_stay_exact(multilabel_target):
+    texts = (POSITIVE + NEGATIVE) * 4
+    y = np.tile(MULTILABEL_Y[:2], (16, 1)) if multilabel_target else ["pos", "neg"] * 16
+    texts = texts[: len(y)]
+    pipeline = fit(texts, y, linear_term=True)
+    classifier = pipeline[-1]
+    proba = pipeline.predict_proba(DOCUMENTS)
+    weights = classifier.blend_weights_
+    for row, explanation in enumerate(explain(pipeline, DOCUMENTS, labels="all", top_k=None)):
+        for column, explained in enumerate(explanation):
+            total = explained.bias + sum(ngram.contribution for ngram in explained.ngrams)
+            assert total == pytest.approx(explained.score, abs=1e-9)
+            assert explained.probability == pytest.approx(proba[row, column], abs=1e-5)
+    assert weights.shape == (2,)
 
 
 def test_bias_is_the_output_bias_and_ngrams_are_sorted(multiclass):
@@ -212,7 +232,10 @@ def test_label_names_name_the_labels(multilabel):
 
 def test_make_multilabel_ensemble_cnn_member_can_be_explained():
     model = make_multilabel_ensemble(cv=2, random_state=0).set_params(
-        **{f"estimator__cnn__textcnnclassifier__{k}": v for k, v in FAST.items()}
+        **{
+            f"estimator__cnn__textcnnclassifier__{k}": v
+            for k, v in {**FAST, "linear_term": False}.items()
+        }
     )
     model.fit(TOPICS * 6, np.tile(MULTILABEL_Y, (6, 1)))
     cnn = model.estimator_.named_estimators_["cnn"]
@@ -223,7 +246,7 @@ def test_text_steps_before_the_vectorizer_are_applied(sentiment):
     pipeline = make_pipeline(
         FunctionTransformer(lambda texts: [text.replace("!", " ") for text in texts]),
         SequenceVectorizer(),
-        TextCNNClassifier(**FAST, random_state=0),
+        TextCNNClassifier(**FAST, random_state=0, linear_term=False),
     ).fit(*sentiment)
     (explanation,) = explain(pipeline, ["great!film"])
     assert explanation.document == "great film" and explanation.tokens == ["great", "film"]
