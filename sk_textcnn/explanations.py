@@ -4,10 +4,7 @@ After max pooling, each feature of the network is the ReLU of one window's respo
 output layer is linear in the features (dropout is off at prediction). So a label's score (its
 logit, or its pre-softmax score) is the output bias plus one term ``W[f, label] * h_f`` per
 feature, and grouping the terms by the window that gave each feature its maximum yields every
-n-gram's share of the score with no approximation, from a single forward pass. With the
-classifier's linear term (``linear_term=True``) the score is the blend ``predict_proba`` uses:
-the network's terms are scaled by its blend weight, and the linear model's bag-of-words score
-joins the bias.
+n-gram's share of the score with no approximation, from a single forward pass.
 """
 
 import html
@@ -83,8 +80,8 @@ class LabelExplanation:
     score : float
         The label's logit (binary and multi-label) or pre-softmax score (multiclass).
     bias : float
-        Every additive part of the score that is not a window: the output layer's bias and,
-        with a linear term, the linear model's weighted score and the blend's bias.
+        Every additive part of the score that is not a window: the output layer's bias, and
+        with a linear term the linear model's score and the blend's bias.
     probability : float
         The label's probability, as ``predict_proba`` gives it.
     ngrams : list of NgramContribution
@@ -263,8 +260,7 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     """Explain each document's label scores by the n-grams that produced them, exactly.
 
     Every pooled feature of the network is the response of one window of tokens, and each
-    label's score is linear in those features, so the score splits into a bias (the output
-    bias, plus the linear term's score where the classifier blends one in) and
+    label's score is linear in those features, so the score splits into the output bias and
     one contribution per window: the sum of ``W[f, label] * h_f`` over the features whose
     maximum the window gave. The cost is about one prediction (one forward pass).
 
@@ -342,11 +338,21 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     features, window_starts = _max_windows(classifier.model_, aligned, lengths)
 
     output = classifier.model_.get_layer("output")
-    scale, linear_part = _blend_terms(classifier, ids)
-    kernel = scale * np.asarray(output.kernel, dtype=np.float64)
-    # Per document: the linear term's bag-of-words score is not a window but joins the bias.
-    non_window = scale * np.asarray(output.bias, dtype=np.float64) + linear_part
-    non_window = np.broadcast_to(non_window, (len(ids), kernel.shape[1]))
+    kernel = np.asarray(output.kernel, dtype=np.float64)
+    # Per document, so that an input-dependent additive term the network may gain joins it.
+    bias = np.asarray(output.bias, dtype=np.float64)
+    non_window = np.broadcast_to(bias, (len(ids), len(bias)))
+    linear_term = getattr(classifier, "linear_term_", None)
+    if linear_term is not None:
+        # The blend scales the windows' terms by the network's weight and adds the linear
+        # model's bag-of-words score (see TextCNNClassifier's linear_term): not a window.
+        network_weight, linear_weight = classifier.blend_weights_
+        kernel = network_weight * kernel
+        non_window = (
+            network_weight * non_window
+            + linear_weight * linear_term.decision_function(aligned)
+            + classifier.blend_bias_
+        )
     scores = features.astype(np.float64) @ kernel + non_window
     probabilities = space.probabilities(scores)
     if requested is None:
@@ -371,20 +377,6 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
             Explanation(document, tokens, offsets, requested_per_document[row], explainer)
         )
     return explanations
-
-
-def _blend_terms(classifier, ids):
-    """The factor on the network's scores and the additive rest of the blended score.
-
-    With a linear term ``predict_proba`` scores ``w_net * network score + w_lin * linear score +
-    blend bias`` (for a softmax the network's log-probabilities, which differ from its
-    pre-softmax scores by a per-document constant that the softmax ignores). Without one: 1, 0.
-    """
-    if getattr(classifier, "linear_term_", None) is None:
-        return 1.0, 0.0
-    network_weight, linear_weight = classifier.blend_weights_
-    linear_scores = classifier.linear_term_.decision_function(classifier._known_ids(ids))
-    return float(network_weight), linear_weight * linear_scores + classifier.blend_bias_
 
 
 def top_ngrams(model, documents, label, *, top_k=20, label_names=None):

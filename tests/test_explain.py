@@ -33,6 +33,9 @@ MULTILABEL_Y = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 1, 1], 
 
 
 def fit(texts, y, vectorizer=None, **params):
+    # The network alone, whose scores network_scores reads from its layers; the linear term
+    # has a test of its own.
+    params = {"linear_term": False, **params}
     return make_pipeline(
         vectorizer or SequenceVectorizer(),
         TextCNNClassifier(**{**FAST, "random_state": 0, **params}),
@@ -62,14 +65,7 @@ def network_scores(pipeline, documents):
     features = keras.Model(network.inputs, network.get_layer("output").input)
     output = network.get_layer("output")
     ids = pipeline[0].transform(documents)
-    scores = features.predict_on_batch(ids) @ np.asarray(output.kernel) + np.asarray(output.bias)
-    classifier = pipeline[-1]
-    if classifier.linear_term_ is None:
-        return scores
-    # predict_proba's blend: the network's scores weighted, plus the linear model's and a bias.
-    network_weight, linear_weight = classifier.blend_weights_
-    linear_scores = classifier.linear_term_.decision_function(ids)
-    return network_weight * scores + linear_weight * linear_scores + classifier.blend_bias_
+    return features.predict_on_batch(ids) @ np.asarray(output.kernel) + np.asarray(output.bias)
 
 
 def assert_exact(pipeline, documents, **kwargs):
@@ -95,21 +91,28 @@ def test_contributions_and_bias_sum_to_the_networks_score(target, request):
     assert_exact(request.getfixturevalue(target), DOCUMENTS)
 
 
-@pytest.mark.parametrize("linear_term", [False, True])
-def test_bias_holds_every_non_window_term_and_ngrams_are_sorted(linear_term):
-    texts = (POSITIVE + NEGATIVE + TOPICS) * 3
-    y = (["pos"] * 4 + ["neg"] * 4 + ["topic"] * 6) * 3
-    multiclass = fit(texts, y, linear_term=linear_term)
-    classifier = multiclass[-1]
-    bias = np.asarray(classifier.model_.get_layer("output").bias, dtype=np.float64)
-    if linear_term:
-        network_weight, linear_weight = classifier.blend_weights_
-        ids = multiclass[0].transform(DOCUMENTS[:1])
-        linear_scores = classifier.linear_term_.decision_function(ids)[0]
-        bias = network_weight * bias + linear_weight * linear_scores + classifier.blend_bias_
+@pytest.mark.parametrize("multilabel_target", [False, True])
+def test_a_linear_term_joins_the_bias_and_the_probabilities_stay_exact(multilabel_target):
+    texts = (POSITIVE + NEGATIVE) * 4
+    y = np.tile(MULTILABEL_Y[:2], (16, 1)) if multilabel_target else ["pos", "neg"] * 16
+    texts = texts[: len(y)]
+    pipeline = fit(texts, y, linear_term=True)
+    classifier = pipeline[-1]
+    proba = pipeline.predict_proba(DOCUMENTS)
+    weights = classifier.blend_weights_
+    for row, explanation in enumerate(explain(pipeline, DOCUMENTS, labels="all", top_k=None)):
+        for column, explained in enumerate(explanation):
+            total = explained.bias + sum(ngram.contribution for ngram in explained.ngrams)
+            assert total == pytest.approx(explained.score, abs=1e-9)
+            assert explained.probability == pytest.approx(proba[row, column], abs=1e-5)
+    assert weights.shape == (2,)
+
+
+def test_bias_is_the_output_bias_and_ngrams_are_sorted(multiclass):
+    bias = np.asarray(multiclass[-1].model_.get_layer("output").bias)
     for explained in explain(multiclass, DOCUMENTS, labels="all", top_k=None)[0]:
         assert explained.bias == pytest.approx(
-            bias[list(classifier.classes_).index(explained.label)], abs=1e-6
+            bias[list(multiclass[-1].classes_).index(explained.label)], abs=1e-7
         )
         contributions = [ngram.contribution for ngram in explained.ngrams]
         assert contributions == sorted(contributions, reverse=True)
@@ -229,7 +232,10 @@ def test_label_names_name_the_labels(multilabel):
 
 def test_make_multilabel_ensemble_cnn_member_can_be_explained():
     model = make_multilabel_ensemble(cv=2, random_state=0).set_params(
-        **{f"estimator__cnn__textcnnclassifier__{k}": v for k, v in FAST.items()}
+        **{
+            f"estimator__cnn__textcnnclassifier__{k}": v
+            for k, v in {**FAST, "linear_term": False}.items()
+        }
     )
     model.fit(TOPICS * 6, np.tile(MULTILABEL_Y, (6, 1)))
     cnn = model.estimator_.named_estimators_["cnn"]
@@ -240,7 +246,7 @@ def test_text_steps_before_the_vectorizer_are_applied(sentiment):
     pipeline = make_pipeline(
         FunctionTransformer(lambda texts: [text.replace("!", " ") for text in texts]),
         SequenceVectorizer(),
-        TextCNNClassifier(**FAST, random_state=0),
+        TextCNNClassifier(**FAST, random_state=0, linear_term=False),
     ).fit(*sentiment)
     (explanation,) = explain(pipeline, ["great!film"])
     assert explanation.document == "great film" and explanation.tokens == ["great", "film"]
