@@ -132,7 +132,10 @@ class HistoryDisplay:
     >>> labels = ["pos", "pos", "neg", "neg"] * 8
     >>> pipeline = make_pipeline(
     ...     SequenceVectorizer(),
-    ...     TextCNNClassifier(num_filters=8, embedding_dim=8, epochs=3, random_state=0),
+    ...     TextCNNClassifier(
+    ...         num_filters=8, embedding_dim=8, epochs=3, random_state=0,
+    ...         early_stopping=False, linear_term=False,  # no validation split
+    ...     ),
     ... ).fit(texts, labels)
     >>> display = HistoryDisplay.from_estimator(pipeline)
     >>> sorted(display.lines_), display.kept_epoch
