@@ -205,7 +205,8 @@ class TextCNNClassifier(KerasClassifier):
         scores + bias`` into probabilities, with the two non-negative weights and the bias
         fitted to the held-out documents (``blend_weights_``, ``blend_bias_``). The term is
         outside the convolutions: it scores each document's bag of words, not its windows.
-        It costs one SVM fit, a few seconds on ten thousand news stories.
+        It costs one SVM fit, four for multi-label targets (three of them for the out-of-fold
+        margins): seconds on ten thousand news stories.
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data, stop when its loss has not
         improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
