@@ -150,8 +150,10 @@ def test_recommended_ensemble_fits_raw_documents():
     model = make_multilabel_ensemble(cv=2, min_positives=3, random_state=0)
     cnn = "estimator__cnn__textcnnclassifier__"
     model.set_params(**{cnn + name: value for name, value in FAST.items()})
-    assert (model.cv, model.min_positives, model.at_least_one_label) == (2, 3, True)
+    assert (model.cv, model.min_positives, model.at_least_one_label) == (2, 3, "auto")
+    Y[Y.sum(axis=1) == 0, 0] = 1  # every document labelled, so "auto" gives each one a label
     model.fit(docs, Y)
+    assert model.at_least_one_label_ is True
     blend = model.estimator_
     assert [name for name, _ in blend.estimators] == ["cnn", "linear"]
     assert blend.named_estimators_["cnn"][-1].epochs == FAST["epochs"]

@@ -21,6 +21,7 @@ from sklearn.utils import get_tags
 from sk_textcnn.model_selection import MultiLabelStratifiedKFold
 from sk_textcnn.thresholds import (
     TUNING_GRID,
+    TUNING_SHRINKAGE,
     MultiLabelThresholdClassifier,
     multilabel_train_test_split_indices,
     tune_thresholds,
@@ -30,6 +31,9 @@ from .conftest import (
     imbalanced_indicator,
     text_problem,
 )
+
+# The package's tuning policy, as TextCNNClassifier and MultiLabelThresholdClassifier apply it.
+POLICY = {"pool_rare": True, "shrinkage": TUNING_SHRINKAGE}
 
 
 def f1_per_label(Y, decisions):
@@ -253,9 +257,9 @@ def test_estimators_returning_one_array_per_label():
     per_label = clf.estimator_.predict_proba(X[:10])
     assert isinstance(per_label, list)
     np.testing.assert_allclose(proba[:, :2], np.column_stack([p[:, 1] for p in per_label[:2]]))
-    # The label never seen positive: probability 0, threshold left at 0.5.
+    # The label never seen positive: probability 0, never predicted.
     np.testing.assert_array_equal(proba[:, 2], 0)
-    assert clf.thresholds_[2] == 0.5
+    assert clf.thresholds_[2] > 0 and not clf.predict(X)[:, 2].any()
     assert clf.n_features_in_ == 4
 
 
@@ -357,6 +361,22 @@ def test_meta_estimator_at_least_one_label(text_data, fitted):
     np.testing.assert_array_equal(forced[empty].argmax(axis=1), proba[empty].argmax(axis=1))
 
 
+def test_at_least_one_label_auto_follows_the_training_labels(text_data, fitted):
+    docs, Y = text_data
+    kept, _ = fitted
+    assert (Y.sum(axis=1) == 0).any()
+    auto = clone(kept).set_params(at_least_one_label="auto").fit(docs, Y)
+    assert auto.at_least_one_label_ is False
+    np.testing.assert_array_equal(auto.predict(docs), kept.predict(docs))
+    labelled = Y.copy()
+    labelled[Y.sum(axis=1) == 0, 0] = 1
+    auto.fit(docs, labelled)
+    forced = clone(kept).set_params(at_least_one_label=True).fit(docs, labelled)
+    assert auto.at_least_one_label_ is True
+    np.testing.assert_array_equal(auto.predict(docs), forced.predict(docs))
+    assert (auto.predict(docs).sum(axis=1) >= 1).all()
+
+
 def test_cross_fitted_thresholds_are_tuned_on_out_of_fold_probabilities(text_data):
     docs, Y = text_data
     clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=3, min_positives=3, random_state=0)
@@ -366,7 +386,7 @@ def test_cross_fitted_thresholds_are_tuned_on_out_of_fold_probabilities(text_dat
     held_out = out_of_fold_proba(docs, Y, folds)
     np.testing.assert_allclose(
         clf.thresholds_,
-        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3),
+        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3, **POLICY),
     )
     assert not np.all(clf.thresholds_ == 0.5)
     # The predicting model is fitted on every document.
@@ -388,7 +408,7 @@ def test_cv_takes_a_splitter_and_refuses_one_that_misses_samples(text_data):
     clf = MultiLabelThresholdClassifier(tfidf_ovr_lr(), cv=splitter, candidates=None)
     held_out = out_of_fold_proba(docs, Y, splitter.split(docs))
     np.testing.assert_allclose(
-        clf.fit(docs, Y).thresholds_, tune_thresholds(Y, held_out, min_positives=5)
+        clf.fit(docs, Y).thresholds_, tune_thresholds(Y, held_out, min_positives=5, **POLICY)
     )
     with pytest.raises(ValueError, match="must put every sample in exactly one test fold"):
         clf.set_params(cv=ShuffleSplit(2, test_size=0.2, random_state=0)).fit(docs, Y)
@@ -401,7 +421,7 @@ def test_integer_cv_folds_are_stratified_per_label(text_data):
     held_out = out_of_fold_proba(docs, Y, folds)
     np.testing.assert_allclose(
         clf.fit(docs, Y).thresholds_,
-        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3),
+        tune_thresholds(Y, held_out, candidates=TUNING_GRID, min_positives=3, **POLICY),
     )
 
 
@@ -417,7 +437,8 @@ def test_defaults_do_not_let_one_positive_flood_its_label(text_data, cv):
     if cv is not None:
         # What the defaults guard against (issue 14): the exact search tunes the lone positive,
         # out of fold, and floods its label. A single split keeps it out of the validation part.
-        exact = clone(clf).set_params(candidates=None, min_positives=1).fit(docs, Y_train)
+        exact = clone(clf).set_params(candidates=None, min_positives=1, shrinkage=0.0)
+        exact.fit(docs, Y_train)
         assert exact.predict(new_docs)[:, -1].mean() > 0.05
 
 
@@ -430,13 +451,13 @@ def test_metric_returning_nan_is_named():
 
 def test_cross_fitting_tunes_rare_labels_a_single_split_cannot(text_data):
     # Topics with 22, 22 and 8 positives have fewer than 5 in a 20% validation split, so it
-    # leaves them at 0.5; out of fold, all their positives count.
+    # gives them one threshold tuned on them pooled; out of fold, each is tuned on its own.
     docs, Y = text_data
     single = MultiLabelThresholdClassifier(tfidf_ovr_lr(), min_positives=5, random_state=0)
     crossed = clone(single).set_params(cv=5)
     rare = Y.sum(axis=0) < 25
-    assert single.fit(docs, Y).thresholds_[rare].tolist() == [0.5] * rare.sum()
-    assert np.all(crossed.fit(docs, Y).thresholds_[rare] != 0.5)
+    assert len(np.unique(single.fit(docs, Y).thresholds_[rare])) == 1
+    assert len(np.unique(crossed.fit(docs, Y).thresholds_[rare])) > 1
 
 
 @pytest.mark.parametrize("cv", [1, 0, 2.5])
@@ -464,3 +485,46 @@ def test_verbose_says_which_fit_starts(text_data, capsys, params, expected):
     assert ("left" in lines[-1]) == (len(lines) > 1)
     MultiLabelThresholdClassifier(tfidf_ovr_lr(), random_state=0, **params).fit(texts, Y)
     assert capsys.readouterr().out == ""
+
+
+def test_pool_rare_tunes_labels_with_few_positives_together():
+    # Three labels with 2 positives each, scored 0.3 against negatives at 0.1: each alone is
+    # too little to tune (min_positives=3), together they are 6 positives.
+    Y = np.zeros((20, 4), dtype=int)
+    proba = np.full((20, 4), 0.1)
+    for j in range(3):
+        Y[2 * j : 2 * j + 2, j] = 1
+        proba[2 * j : 2 * j + 2, j] = 0.3
+    Y[:10, 3], proba[:10, 3] = 1, 0.8  # a common label, tuned on its own
+    alone = tune_thresholds(Y, proba, candidates=TUNING_GRID, min_positives=3)
+    pooled = tune_thresholds(Y, proba, candidates=TUNING_GRID, min_positives=3, pool_rare=True)
+    np.testing.assert_array_equal(alone[:3], 0.5)
+    assert len(np.unique(pooled[:3])) == 1 and 0.1 < pooled[0] <= 0.3
+    assert pooled[3] == alone[3]
+    assert ((proba >= pooled) == Y).all()
+    # Fewer than min_positives between them: the default stays.
+    few = tune_thresholds(Y[:, :1], proba[:, :1], min_positives=3, pool_rare=True)
+    assert few.tolist() == [0.5]
+
+
+def test_shrinkage_moves_thresholds_towards_the_shared_one():
+    rng = np.random.RandomState(0)
+    Y = (rng.rand(300, 5) < [0.5, 0.3, 0.2, 0.1, 0.05]).astype(int)
+    proba = np.clip(0.25 * Y + rng.rand(300, 5) * 0.7, 0, 1)
+    own = tune_thresholds(Y, proba, candidates=TUNING_GRID)
+    shared = tune_thresholds(Y.ravel(), proba.ravel(), candidates=TUNING_GRID)[0]
+    np.testing.assert_allclose(
+        tune_thresholds(Y, proba, candidates=TUNING_GRID, shrinkage=0.5), (own + shared) / 2
+    )
+    everywhere = tune_thresholds(Y, proba, candidates=TUNING_GRID, shrinkage=1.0)
+    np.testing.assert_allclose(everywhere, shared)
+    assert len(np.unique(own)) > 1
+    # The shared threshold is micro-F1's optimum among the candidates.
+    micro = [f1_score(Y, proba >= t, average="micro") for t in TUNING_GRID]
+    assert np.isclose(f1_score(Y, proba >= shared, average="micro"), max(micro))
+
+
+@pytest.mark.parametrize("shrinkage", [-0.1, 1.5, "half", True])
+def test_rejects_bad_shrinkage(shrinkage):
+    with pytest.raises(ValueError, match="shrinkage must be a float in"):
+        tune_thresholds([[1], [0]], [[0.9], [0.1]], shrinkage=shrinkage)
