@@ -220,7 +220,13 @@ class EpochLoop:
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""
         if self.averaging:
-            self.model.optimizer.finalize_variable_values(self.model.trainable_variables)
+            variables = self.model.trainable_variables
+            self.model.optimizer.finalize_variable_values(variables)
+            # On JAX the assignment shares the average's array with the variable, and a
+            # jit-compiled predict donates (frees) the variables' arrays: the average's too,
+            # which the next training step then reads. A copy each keeps them apart.
+            for variable in variables:
+                variable.assign(keras.ops.copy(variable))
 
     @contextmanager
     def averaged_weights(self):

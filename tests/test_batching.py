@@ -7,7 +7,7 @@ from sklearn.base import clone
 
 from sk_textcnn._batching import batch_width, left_aligned, length_sorted_batches
 
-from .conftest import X_MULTI, Y_MULTI, fast, jax_known_failure
+from .conftest import X_MULTI, Y_MULTI, fast
 
 
 def test_padding_and_batch_invariance(multilabel_model):
@@ -28,7 +28,6 @@ def test_padding_and_batch_invariance(multilabel_model):
     np.testing.assert_allclose(multilabel_model.predict_proba(X_MULTI[:1]), proba[:1], atol=1e-6)
 
 
-@jax_known_failure("open bug: jit_compile=True under JAX reuses a donated buffer")
 def test_xla_compilation_gives_the_same_probabilities():
     jitted = fast(epochs=3, jit_compile=True).fit(X_MULTI, Y_MULTI)
     proba = jitted.predict_proba(X_MULTI)
