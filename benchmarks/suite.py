@@ -305,11 +305,16 @@ def print_tables(all_results, args):
                 [name, LINEAR[linear_name][0], lr["primary"], lr["macro_f1"], lr["fit_seconds"]]
             )
         for seed, o in r["ours"].items():
+            # An ensemble records no single network's epochs.
+            run = (
+                f" ({o['epochs_run']} epochs, best {o['best_epoch']}, length {o['max_length']})"
+                if "epochs_run" in o
+                else ""
+            )
             rows.append(
                 [
                     name,
-                    f"ours, seed {seed} ({o['epochs_run']} epochs, best "
-                    f"{o['best_epoch']}, length {o['max_length']})",
+                    f"ours, seed {seed}{run}",
                     o["primary"],
                     o["macro_f1"],
                     o["fit_seconds"],

@@ -268,7 +268,7 @@ def _fit_clone(estimator, X, y):
 
 
 def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_jobs=None, verbose=0):
-    """Build the most accurate multi-label text model measured here, for raw documents.
+    """Build a cross-fitted blend of the CNN and a TF-IDF linear model, for raw documents.
 
     The label probabilities of ``SequenceVectorizer() -> TextCNNClassifier()`` and of TF-IDF
     (sublinear) ``-> OneVsRest(LogisticRegression(C=100))`` are averaged: the network and the
@@ -279,8 +279,10 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
     has a label, a document reaching no threshold gets its most probable label. Fitting
     costs ``cv + 1`` fits of both models.
 
-    ``python -m benchmarks.ensemble`` measures it on Reuters-21578 (ModApte, 90 topics)
-    against the network alone and TF-IDF + OneVsRest(LinearSVC(class_weight="balanced")).
+    ``python -m benchmarks.suite --ensemble`` measures it on Reuters-21578 and SemEval-2018
+    against four TF-IDF linear models: test micro/macro-F1 0.891/0.520 and 0.614/0.495 (seed 0)
+    against their best, 0.883/0.487 and 0.587/0.480, where ``TextCNNClassifier()`` alone, which
+    blends in a linear model itself, scored 0.889/0.520 and 0.631/0.500, in a sixth of the time.
 
     Parameters
     ----------
