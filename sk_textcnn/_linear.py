@@ -13,7 +13,9 @@ Both weights are non-negative and fitted by minimizing the validation loss, so t
 fall back on either model alone (weights ``(1, 0)`` or ``(0, 1)``) and is never worse than
 that on the validation rows. Fitting the blend on rows the linear model was trained on would
 be the stacking trap: its scores there are overconfident and the blend would trust it too
-much.
+much. Once the blend (and the thresholds) are fitted, TextCNNClassifier refits a multi-label
+linear term on all rows: its scores are calibrated logits, whose scale the extra rows leave
+alone.
 """
 
 import warnings
