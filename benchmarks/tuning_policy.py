@@ -32,11 +32,13 @@ def variants():
     """name -> MultiLabelThresholdClassifier parameters."""
     old_folds = KFold(5, shuffle=True, random_state=0)
     ensemble = dict(min_positives=10, at_least_one_label=True)
+    # The old rules moved no threshold towards a shared one (shrinkage came later).
+    old = dict(shrinkage=0.0)
     return {
-        "old_defaults": dict(candidates=None, min_positives=1),
+        "old_defaults": dict(candidates=None, min_positives=1, **old),
         "new_defaults": {},
-        "old_grid_only": dict(min_positives=1),
-        "old_min_positives_only": dict(candidates=None),
+        "old_grid_only": dict(min_positives=1, **old),
+        "old_min_positives_only": dict(candidates=None, **old),
         "ensemble_old_kfold_every_cut": dict(cv=old_folds, candidates=None, **ensemble),
         "ensemble_stratified_every_cut": dict(cv=5, candidates=None, **ensemble),
         "ensemble_kfold_grid": dict(cv=old_folds, **ensemble),

@@ -282,7 +282,8 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
     ``python -m benchmarks.suite --ensemble`` measures it on Reuters-21578 and SemEval-2018
     against four TF-IDF linear models: test micro/macro-F1 0.891/0.520 and 0.614/0.495 (seed 0)
     against their best, 0.883/0.487 and 0.587/0.480, where ``TextCNNClassifier()`` alone, which
-    blends in a linear model itself, scored 0.889/0.520 and 0.631/0.500, in a sixth of the time.
+    blends in a linear model itself, scored 0.889/0.520 and 0.631/0.500 in a fifth and a ninth
+    of the time.
 
     Parameters
     ----------

@@ -168,8 +168,8 @@ def tune_thresholds(
         ``default``. An array: exactly these thresholds, in [0, 1], for every label.
     default : float in [0, 1], default=0.5
         Threshold of a label with fewer than ``min_positives`` positives in ``Y_true`` (too
-        little evidence to move it) that ``pool_rare`` does not tune, and the value ties are
-        broken towards.
+        little evidence to move it) that ``pool_rare`` does not tune (``shrinkage`` still
+        moves it), and the value ties are broken towards.
     min_positives : int, default=1
         Positives a label needs in ``Y_true`` to be tuned. A label with one or two low-scoring
         positives otherwise gets a threshold under nearly every score, which floods it on new
@@ -188,6 +188,8 @@ def tune_thresholds(
         macro-average on these data, but gives a label the model barely separates a low
         threshold and many false positives, which micro-averaged F1 pays for; the shared
         threshold is the micro-average's optimum. Values in between trade one for the other.
+        Skipped when all labels together have fewer than ``min_positives`` positives. With
+        an array of ``candidates`` the results can then lie between the candidates.
 
     Returns
     -------
@@ -242,6 +244,8 @@ def tune_thresholds(
         or min_positives < 1
     ):
         raise ValueError(f"min_positives must be an int >= 1; got {min_positives!r}.")
+    if not isinstance(pool_rare, bool | np.bool_):
+        raise ValueError(f"pool_rare must be a bool; got {pool_rare!r}.")
     if not isinstance(shrinkage, Real) or isinstance(shrinkage, bool) or not 0 <= shrinkage <= 1:
         raise ValueError(f"shrinkage must be a float in [0, 1]; got {shrinkage!r}.")
     grid = limit = None
@@ -276,7 +280,9 @@ def tune_thresholds(
             default,
             "the pooled rare labels",
         )
-    if shrinkage:
+    # The shared threshold needs the evidence any tuned threshold needs: without it (no
+    # positives at all, or one rare label alone) every threshold keeps what it has.
+    if shrinkage and counts.sum() >= min_positives:
         shared = _tuned(P.ravel(), Y.ravel(), grid, limit, metric, default, "all labels pooled")
         thresholds = (1 - shrinkage) * thresholds + shrinkage * shared
     return thresholds
@@ -346,8 +352,8 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     min_positives : int, default=5
         Held-out positives (in the validation split, or all of them with ``cv``) a label needs
         to be tuned on their own; the others share one threshold, tuned on them pooled (0.5 if
-        they have fewer than ``min_positives`` positives between them). See
-        :func:`tune_thresholds`.
+        they have fewer than ``min_positives`` positives between them, before ``shrinkage``).
+        See :func:`tune_thresholds`.
     shrinkage : float in [0, 1], default=0.5
         How far each threshold moves towards one shared by all labels (see
         :func:`tune_thresholds`): 0 tunes each label for its own F1 (the macro-average's

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from sk_textcnn._linear import (
     LinearTerm,
@@ -104,6 +105,16 @@ def test_default_classifier_blends_the_network_with_the_linear_term():
         multiclass=False,
     )
     np.testing.assert_allclose(model.predict_proba(X_MULTI), expected, atol=1e-6)
+
+
+def test_multilabel_linear_term_is_refitted_on_all_rows_and_binary_is_not():
+    # Document frequencies tell which rows a TF-IDF was fitted on, in any order.
+    multilabel = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    every_row = TfidfTransformer(sublinear_tf=True).fit(bag_of_ids(X_MULTI, multilabel.n_ids_))
+    np.testing.assert_allclose(multilabel.linear_term_.tfidf_.idf_, every_row.idf_)
+    binary = fast(epochs=2).fit(X_MULTI, Y_MULTI[:, 0])
+    n_ids = binary.n_ids_
+    assert not np.allclose(binary.linear_term_.tfidf_.idf_[:n_ids], every_row.idf_[:n_ids])
 
 
 def test_the_linear_term_leaves_global_random_state_alone():

@@ -456,7 +456,15 @@ def test_cross_fitting_tunes_rare_labels_a_single_split_cannot(text_data):
     single = MultiLabelThresholdClassifier(tfidf_ovr_lr(), min_positives=5, random_state=0)
     crossed = clone(single).set_params(cv=5)
     rare = Y.sum(axis=0) < 25
-    assert len(np.unique(single.fit(docs, Y).thresholds_[rare])) == 1
+    single.fit(docs, Y)
+    # By hand: the same validation split, its rare labels pooled.
+    _, validation = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    proba = single.estimator_.predict_proba([docs[i] for i in validation])
+    tuning = dict(candidates=TUNING_GRID, min_positives=5, shrinkage=TUNING_SHRINKAGE)
+    pooled = tune_thresholds(Y[validation], proba, pool_rare=True, **tuning)
+    np.testing.assert_allclose(single.thresholds_, pooled)
+    assert len(np.unique(pooled[rare])) == 1
+    assert not np.allclose(pooled[rare], tune_thresholds(Y[validation], proba, **tuning)[rare])
     assert len(np.unique(crossed.fit(docs, Y).thresholds_[rare])) > 1
 
 
@@ -528,3 +536,19 @@ def test_shrinkage_moves_thresholds_towards_the_shared_one():
 def test_rejects_bad_shrinkage(shrinkage):
     with pytest.raises(ValueError, match="shrinkage must be a float in"):
         tune_thresholds([[1], [0]], [[0.9], [0.1]], shrinkage=shrinkage)
+
+
+@pytest.mark.parametrize(
+    "Y",
+    [np.zeros((10, 3), int), np.zeros((0, 3), int), np.eye(10, 1, k=-2, dtype=int)],
+    ids=["no positives", "no samples", "one rare label"],
+)
+def test_without_evidence_shrinkage_and_pooling_keep_the_default(Y):
+    proba = np.linspace(0.05, 0.95, Y.size).reshape(Y.shape)
+    thresholds = tune_thresholds(Y, proba, min_positives=3, pool_rare=True, shrinkage=0.5)
+    np.testing.assert_array_equal(thresholds, np.full(Y.shape[1], 0.5))
+
+
+def test_rejects_pool_rare_that_is_not_a_bool():
+    with pytest.raises(ValueError, match="pool_rare must be a bool"):
+        tune_thresholds([[1], [0]], [[0.9], [0.1]], pool_rare="yes")
