@@ -8,7 +8,7 @@ real tokens cost, not what the padding costs.
 import keras
 import numpy as np
 
-from sk_textcnn.vectorizer import PAD_ID
+from sk_textcnn._ids import PAD_ID
 
 # Documents per forward pass at prediction time: large enough to keep the convolutions busy,
 # small enough that memory stays bounded on millions of documents.

@@ -19,9 +19,10 @@ from keras import ops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from sk_textcnn._ids import OOV_ID, PAD_ID
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.thresholds import label_decisions
-from sk_textcnn.vectorizer import OOV_ID, PAD_ID, SequenceVectorizer, check_documents
+from sk_textcnn.vectorizer import SequenceVectorizer, check_documents
 
 __all__ = [
     "CorpusNgram",

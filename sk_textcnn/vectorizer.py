@@ -12,12 +12,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._compat import HasMethods, Interval, RealNotInt, StrOptions, _fit_context
+from sk_textcnn._ids import FIRST_LEARNED_ID, OOV_ID, OOV_TOKEN, PAD_ID, TokenIds
 
-# The id convention every part of the package follows.
-PAD_ID = 0
-OOV_ID = 1
-OOV_TOKEN = "<oov>"
-_FIRST_LEARNED_ID = 2
 _TRANSFORM_CHUNK = 10_000
 
 
@@ -125,10 +121,10 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
     >>> from sk_textcnn import SequenceVectorizer
     >>> vectorizer = SequenceVectorizer(max_length=4)
     >>> vectorizer.fit_transform(["the cat sat", "the dog"])
-    array([[2, 3, 5, 0],
-           [2, 4, 0, 0]], dtype=int32)
+    TokenIds([[2, 3, 5, 0],
+              [2, 4, 0, 0]], dtype=int32)
     >>> vectorizer.transform(["the bird sat on the cat"])
-    array([[2, 1, 5, 1]], dtype=int32)
+    TokenIds([[2, 1, 5, 1]], dtype=int32)
     >>> vectorizer.inverse_transform([[2, 1, 5, 1]])
     [['the', '<oov>', 'sat', '<oov>']]
     """
@@ -260,7 +256,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                     f"The vocabulary is empty: no token appears{where}. Check the documents and "
                     "token_pattern/tokenizer/stop_words, or lower min_df."
                 )
-            self.vocabulary_ = {t: i for i, t in enumerate(tokens, start=_FIRST_LEARNED_ID)}
+            self.vocabulary_ = {t: i for i, t in enumerate(tokens, start=FIRST_LEARNED_ID)}
         else:
             self.vocabulary_ = self._check_fixed_vocabulary()
             if self.extend_vocabulary:
@@ -268,6 +264,9 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 first = max(self.vocabulary_.values()) + 1
                 self.vocabulary_.update({t: i for i, t in enumerate(tokens, start=first)})
         self.n_ids_ = max(self.vocabulary_.values()) + 1
+        # The token of each id, carried by every matrix transform returns (see TokenIds).
+        self._id_tokens = np.full(self.n_ids_, None, dtype=object)
+        self._id_tokens[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
         self.max_length_ = self._learn_max_length([len(tokens) for tokens in token_lists])
 
     def _frequent_tokens(self, token_lists, known=()):
@@ -294,7 +293,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         if isinstance(self.vocabulary, Mapping):
             vocabulary = dict(self.vocabulary)
             ids = list(vocabulary.values())
-            if not all(isinstance(i, Integral) and i >= _FIRST_LEARNED_ID for i in ids):
+            if not all(isinstance(i, Integral) and i >= FIRST_LEARNED_ID for i in ids):
                 raise ValueError(
                     "vocabulary ids must be integers >= 2: 0 is padding and 1 is out-of-vocabulary."
                 )
@@ -302,7 +301,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 raise ValueError("vocabulary maps two tokens to the same id.")
         else:
             tokens = list(self.vocabulary)
-            vocabulary = {token: i for i, token in enumerate(tokens, start=_FIRST_LEARNED_ID)}
+            vocabulary = {token: i for i, token in enumerate(tokens, start=FIRST_LEARNED_ID)}
             if len(vocabulary) != len(tokens):
                 duplicated = next(t for t, n in Counter(tokens).items() if n > 1)
                 raise ValueError(f"vocabulary contains the token {duplicated!r} twice.")
@@ -330,8 +329,10 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ids : ndarray of shape (n_documents, max_length_)
-            Token ids; 0 is padding and 1 an out-of-vocabulary token.
+        ids : TokenIds of shape (n_documents, max_length_)
+            Token ids; 0 is padding and 1 an out-of-vocabulary token. An ndarray that also
+            carries the token of each id, which lets :class:`TextCNNClassifier` start its
+            embedding from pretrained word vectors.
         """
         check_is_fitted(self)
         documents = check_documents(raw_documents)
@@ -340,7 +341,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         for start in range(0, len(documents), _TRANSFORM_CHUNK):
             chunk = documents[start : start + _TRANSFORM_CHUNK]
             self._fill(matrix[start : start + _TRANSFORM_CHUNK], self._tokenize(chunk))
-        return matrix
+        return TokenIds(matrix, self._id_tokens)
 
     def _fill(self, matrix, token_lists):
         """Write the padded ids of the documents' ``token_lists`` into the zeroed ``matrix``."""
@@ -373,14 +374,14 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ids : ndarray of shape (n_documents, max_length_)
-            Token ids.
+        ids : TokenIds of shape (n_documents, max_length_)
+            Token ids, carrying the token of each id as ``transform``'s do.
         """
         token_lists = list(self._tokenize(check_documents(raw_documents)))
         self._fit_tokens(token_lists)
         matrix = np.zeros((len(token_lists), self.max_length_), dtype=self.dtype)
         self._fill(matrix, token_lists)
-        return matrix
+        return TokenIds(matrix, self._id_tokens)
 
     def inverse_transform(self, X):
         """Map id matrices back to token lists.
@@ -405,7 +406,8 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 f"({X.dtype})."
             )
         id_to_token = np.full(max(self.n_ids_, int(X.max(initial=0)) + 1), OOV_TOKEN, object)
-        id_to_token[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
+        known = self._id_tokens != None  # noqa: E711 (elementwise)
+        id_to_token[: self.n_ids_][known] = self._id_tokens[known]
         return [id_to_token[row[row != PAD_ID]].tolist() for row in X]
 
     def get_feature_names_out(self, input_features=None):
