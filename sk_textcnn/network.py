@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from sk_textcnn.vectorizer import PAD_ID
+from sk_textcnn._ids import PAD_ID
 
 
 @keras.saving.register_keras_serializable(package="sk_textcnn")
@@ -128,14 +128,10 @@ def build_text_cnn(
         return None if seed is None else seed + offset
 
     def embedding(trainable, name):
-        if pretrained is None:
-            initializer = keras.initializers.RandomUniform(-0.05, 0.05, seed=seeded(0))
-        else:
-            initializer = keras.initializers.Constant(pretrained)
         return keras.layers.Embedding(
             n_ids,
             embedding_dim,
-            embeddings_initializer=initializer,
+            embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seeded(0)),
             trainable=trainable,
             name=name,
         )
@@ -147,6 +143,10 @@ def build_text_cnn(
     else:
         channels = [embedding(embedding_mode == "non-static", "embedding")]
     embedded = [layer(ids) for layer in channels]
+    if pretrained is not None:
+        # Assigned, not a Constant initializer, which would copy the table into the config.
+        for layer in channels:
+            layer.embeddings.assign(pretrained)
     embedded = embedded[0] if len(embedded) == 1 else ops.concatenate(embedded, axis=-1)
     # Zero the padding rows so that no learned or pretrained vector leaks into the windows.
     embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)

@@ -321,7 +321,9 @@ def test_outputs_match_the_recorded_reference():
 
     reference = np.load(REFERENCE_PATH)
     for name, value in classifier_outputs().items():
-        np.testing.assert_allclose(value, reference[name], rtol=1e-5, atol=1e-6, err_msg=name)
+        # atol: float32 convolutions round differently across CPUs (oneDNN picks its kernels
+        # by the instruction set); 1e-5 has been seen on AMD EPYC, a behaviour change is larger.
+        np.testing.assert_allclose(value, reference[name], rtol=1e-5, atol=2e-5, err_msg=name)
 
 
 def test_auto_threshold_is_tuned_per_label_and_used_by_predict():
@@ -511,15 +513,17 @@ def test_learned_vocabulary_gets_vectors_where_the_file_has_them(vectors, sentim
     ).fit(texts, labels)
     learned = set(fitted[0].vocabulary_) - set(WORDS)
     assert learned == {"story", "a", "an"}
-    used = set(WORDS) & {token for text in texts for token in text.split()}
-    assert fitted[-1].embedding_coverage_ == pytest.approx(len(used) / (len(used) + len(learned)))
+    tokens = [token for text in texts for token in text.split()]
+    covered = sum(token in WORDS for token in tokens)
+    assert fitted[-1].embedding_coverage_ == pytest.approx(covered / len(tokens))
+    assert fitted[-1].embedding_source_ == "user"
     assert fitted[-1].n_ids_ == 2 + len(fitted[0].vocabulary_)
 
 
 def test_accepts_a_plain_matrix_and_checks_its_width(vectors, sentiment):
     fitted = pipeline(vectors, embeddings=vectors.vectors, embedding_mode="static").fit(*sentiment)
     np.testing.assert_array_equal(table(fitted[-1])[2 : 2 + len(WORDS)], vectors.vectors)
-    with pytest.raises(ValueError, match="embedding_dim=4 differs from the width"):
+    with pytest.raises(ValueError, match="embedding_dim=4 is narrower than embeddings"):
         pipeline(vectors, embedding_dim=4).fit(*sentiment)
     with pytest.raises(ValueError, match="non-empty 2-D array of finite vectors"):
         pipeline(vectors, embeddings=np.zeros(5)).fit(*sentiment)
@@ -892,7 +896,9 @@ def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
         textcnnclassifier__embeddings=None,
         textcnnclassifier__embedding_dim=8,
     ).fit(*sentiment)
-    assert not {"best_epoch_", "embedding_coverage_"} & learned_attributes(classifier)
+    assert "best_epoch_" not in learned_attributes(classifier)
+    assert classifier.embedding_coverage_ is None
+    assert classifier.embedding_source_ == "random"
     assert set(classifier.history_) == {"loss"}
     np.testing.assert_array_equal(classifier.threshold_, [0.5])
 
@@ -968,4 +974,25 @@ def test_export_refuses_h5_and_writes_a_keras_file_that_loads_back(tmp_path):
     served = keras.saving.load_model(path)
     np.testing.assert_allclose(
         served.predict_on_batch(X_MULTI), multilabel_model.predict_proba(X_MULTI), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("linear_term", [True, False])
+def test_decision_function_is_the_score_behind_every_prediction(linear_term):
+    binary = fast(epochs=3, linear_term=linear_term).fit(X_MULTI, Y_MULTI[:, 0])
+    scores = binary.decision_function(X_MULTI)
+    proba = binary.predict_proba(X_MULTI)
+    assert scores.shape == (len(X_MULTI),)
+    np.testing.assert_array_equal(scores > 0, proba[:, 1] > 0.5)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-scores)), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(binary.predict_log_proba(X_MULTI), np.log(proba), rtol=1e-6)
+    multiclass = fast(epochs=3, linear_term=linear_term).fit(X_MULTI, Y_MULTI.argmax(axis=1))
+    scores = multiclass.decision_function(X_MULTI)
+    assert scores.shape == (len(X_MULTI), 3)
+    np.testing.assert_array_equal(
+        multiclass.classes_[scores.argmax(axis=1)], multiclass.predict(X_MULTI)
+    )
+    multilabel = fast(epochs=3, linear_term=linear_term, threshold=0.5).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(
+        multilabel.decision_function(X_MULTI) >= 0, multilabel.predict(X_MULTI) == 1
     )
