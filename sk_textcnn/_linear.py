@@ -30,7 +30,7 @@ from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
-from sk_textcnn.vectorizer import OOV_ID
+from sk_textcnn._ids import OOV_ID
 
 # Probabilities are clipped this far from 0 and 1 before they are turned back into logits.
 _EPSILON = 1e-7
@@ -116,6 +116,7 @@ class LinearTerm:
         features = self.tfidf_.transform(counts)
         target = Y.astype(int) if multilabel else Y.ravel().astype(int)
         self.model_ = self._fit_svm(features, target, sample_weight)
+        self.coef_, self.intercept_ = stacked_coefficients(self.model_, features.shape[1])
         self.scale_, self.offset_ = 1.0, 0.0
         if multilabel:
             folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
@@ -143,8 +144,25 @@ class LinearTerm:
     def decision_function(self, X):
         """Scores of shape (n_samples, n_outputs): one per label, class or positive class."""
         features = self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
-        scores = np.asarray(self.model_.decision_function(features), dtype=np.float64)
-        return scores.reshape(len(scores), -1) * self.scale_ + self.offset_
+        # One sparse product for all outputs (one-vs-rest would loop over the labels).
+        scores = np.asarray(features @ self.coef_.T) + self.intercept_
+        return scores * self.scale_ + self.offset_
+
+
+def stacked_coefficients(model, n_features):
+    """``(coef, intercept)`` of shapes (n_outputs, n_features) and (n_outputs,) of a fitted
+    LinearSVC, or of a one-vs-rest over LinearSVCs (a label constant in training scores its
+    constant, as ``OneVsRestClassifier`` has it)."""
+    if not hasattr(model, "estimators_"):
+        return model.coef_, model.intercept_
+    coef = np.zeros((len(model.estimators_), n_features))
+    intercept = np.zeros(len(model.estimators_))
+    for label, estimator in enumerate(model.estimators_):
+        if hasattr(estimator, "coef_"):
+            coef[label], intercept[label] = estimator.coef_.ravel(), estimator.intercept_[0]
+        else:
+            intercept[label] = estimator.y_[0]
+    return coef, intercept
 
 
 def platt_scaling(margins, Y):
@@ -182,21 +200,25 @@ def network_logits(proba, multiclass):
     return np.log(proba) if multiclass else np.log(proba / (1 - proba))
 
 
-def blended_proba(network_proba, linear_scores, weights, bias, multiclass):
-    """Probabilities of ``weights[0] * network logits + weights[1] * linear scores + bias``."""
-    logits = (
+def blended_scores(network_proba, linear_scores, weights, bias, multiclass):
+    """``weights[0] * network logits + weights[1] * linear scores + bias``."""
+    return (
         weights[0] * network_logits(network_proba, multiclass) + weights[1] * linear_scores + bias
     )
+
+
+def proba_of_scores(scores, multiclass):
+    """Probabilities of logits (sigmoid), or of scores of a softmax."""
     if multiclass:
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
+        scores = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
     # Clipped as the network's logits were, so that a threshold of 1 still means "never".
-    return np.clip(expit(logits), _EPSILON, 1 - _EPSILON).astype(np.float32)
+    return np.clip(expit(scores), _EPSILON, 1 - _EPSILON).astype(np.float32)
 
 
-def fit_blend(network_proba, linear_scores, Y, multiclass):
-    """Weights ``(network, linear)`` and bias minimizing the loss on held-out rows.
+def fit_blend(network_proba, linear_scores, Y, multiclass, sample_weight=None):
+    """Weights ``(network, linear)`` and bias minimizing the weighted loss on held-out rows.
 
     Multiclass targets get one bias per class (softmax cross-entropy); binary and multi-label
     targets one bias shared by all outputs (binary cross-entropy), since a rare label has too
@@ -208,17 +230,21 @@ def fit_blend(network_proba, linear_scores, Y, multiclass):
     n_samples, n_outputs = z_network.shape
     n_bias = n_outputs if multiclass else 1
     target = np.eye(n_outputs)[Y] if multiclass else Y.reshape(n_samples, -1)
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples)
+    # Scaled to mean 1: the penalty stays worth one row of average weight.
+    row_weight = (sample_weight / max(sample_weight.mean(), np.finfo(float).tiny))[:, None]
 
     def loss_and_gradient(params):
         logits = params[0] * z_network + params[1] * linear_scores + params[2:]
         if multiclass:
             logits = logits - logits.max(axis=1, keepdims=True)
             log_proba = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-            loss = -(target * log_proba).sum() / n_samples
-            residual = (np.exp(log_proba) - target) / n_samples
+            loss = -(row_weight * target * log_proba).sum() / n_samples
+            residual = row_weight * (np.exp(log_proba) - target) / n_samples
         else:
-            loss = (np.logaddexp(0, logits) - target * logits).sum() / n_samples
-            residual = (expit(logits) - target) / n_samples
+            loss = (row_weight * (np.logaddexp(0, logits) - target * logits)).sum() / n_samples
+            residual = row_weight * (expit(logits) - target) / n_samples
         bias_gradient = residual.sum(axis=0) if multiclass else [residual.sum()]
         weights = params[:2]
         loss += (weights @ weights) / (2 * n_samples)

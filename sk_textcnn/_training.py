@@ -148,9 +148,9 @@ class EpochLoop:
     def run(self, X, Y, sample_weight, *, epochs, rng, validation=None, patience=None):
         """Train for ``epochs`` epochs; return the epoch kept by early stopping, or None.
 
-        ``validation`` is an ``(X, Y)`` pair scored after each epoch. With ``patience``,
-        training stops once its loss has not improved for that many epochs, and the network
-        keeps the best epoch's weights; otherwise it ends with the averaged weights. A
+        ``validation`` is an ``(X, Y, sample_weight)`` triple scored after each epoch. With
+        ``patience``, training stops once its loss has not improved for that many epochs, and
+        the network keeps the best epoch's weights; otherwise it ends with the averaged weights. A
         callback setting ``model.stop_training`` ends training after the current step.
         Epoch numbers (returned, and given to callbacks) count on from earlier ``history``.
         """
@@ -241,17 +241,25 @@ class EpochLoop:
         finally:
             self.model.set_weights(raw_weights)
 
-    def record_validation(self, X, Y):
-        """Append the validation loss and F1 scores of this epoch to ``history``."""
+    def record_validation(self, X, Y, sample_weight):
+        """Append the (weighted) validation loss and F1 scores of this epoch to ``history``."""
         outputs = predict_in_batches(self.model, X, jit_compile=self.jit_compile)
-        loss = self.model.compute_loss(y=Y, y_pred=outputs)
+        # Normalized, so that the loss of unit weights is the plain mean.
+        weight = sample_weight / max(float(sample_weight.mean()), np.finfo(np.float32).tiny)
+        loss = self.model.compute_loss(y=Y, y_pred=outputs, sample_weight=weight)
         if self.multiclass:
             truth, decisions = Y, outputs.argmax(axis=1)
         else:
             truth, decisions = Y, (outputs >= 0.5).astype(int)
         for key, value in (
             ("val_loss", float(keras.ops.convert_to_numpy(loss))),
-            ("val_micro_f1", f1_score(truth, decisions, average="micro", zero_division=0)),
-            ("val_macro_f1", f1_score(truth, decisions, average="macro", zero_division=0)),
+            (
+                "val_micro_f1",
+                f1_score(truth, decisions, average="micro", sample_weight=weight, zero_division=0),
+            ),
+            (
+                "val_macro_f1",
+                f1_score(truth, decisions, average="macro", sample_weight=weight, zero_division=0),
+            ),
         ):
             self.history.setdefault(key, []).append(value)

@@ -9,10 +9,11 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sk_textcnn._linear import (
     LinearTerm,
     bag_of_ids,
-    blended_proba,
+    blended_scores,
     fit_blend,
     frequent_bigrams,
     network_logits,
+    proba_of_scores,
 )
 
 from .conftest import X_MULTI, Y_MULTI, fast
@@ -72,7 +73,8 @@ def test_blend_weights_stay_finite_on_separable_rows():
     Y = np.array([[0.0], [1.0]] * 10)
     weights, bias = fit_blend(np.full((20, 1), 0.5), 2 * Y - 1, Y, multiclass=False)
     assert np.isfinite(weights).all() and np.isfinite(bias).all() and weights[1] < 100
-    proba = blended_proba(np.full((2, 1), 0.5), np.array([[1e3], [-1e3]]), weights, bias, False)
+    scores = blended_scores(np.full((2, 1), 0.5), np.array([[1e3], [-1e3]]), weights, bias, False)
+    proba = proba_of_scores(scores, multiclass=False)
     assert 0 < proba.min() and proba.max() < 1  # a threshold of 1 still means "never"
 
 
@@ -97,13 +99,14 @@ def test_default_classifier_blends_the_network_with_the_linear_term():
     # Same seed, same split, same network: only the blend differs.
     network = alone.model_.predict_on_batch(X_MULTI)
     np.testing.assert_allclose(alone.predict_proba(X_MULTI), network, atol=1e-6)
-    expected = blended_proba(
+    scores = blended_scores(
         model.model_.predict_on_batch(X_MULTI),
         model.linear_term_.decision_function(X_MULTI),
         model.blend_weights_,
         model.blend_bias_,
         multiclass=False,
     )
+    expected = proba_of_scores(scores, multiclass=False)
     np.testing.assert_allclose(model.predict_proba(X_MULTI), expected, atol=1e-6)
 
 
@@ -144,3 +147,26 @@ def test_partial_fit_trains_the_network_and_keeps_the_blend():
     np.testing.assert_array_equal(model.blend_weights_, weights)
     fresh = fast().partial_fit(X_MULTI, Y_MULTI)
     assert fresh.linear_term_ is None
+
+
+def test_the_blend_weighs_held_out_rows_by_their_sample_weight():
+    rng = np.random.RandomState(0)
+    Y = (rng.rand(400, 1) < 0.5).astype(float)
+    informative = 4 * (Y - 0.5) + rng.normal(size=Y.shape)
+    network = np.full(Y.shape, 0.5)
+    # Rows where the linear scores point the wrong way: weighted heavily, they veto them.
+    wrong = rng.rand(400) < 0.3
+    scores = np.where(wrong[:, None], -informative, informative)
+    plain, _ = fit_blend(network, scores, Y, multiclass=False)
+    weighted, _ = fit_blend(network, scores, Y, multiclass=False, sample_weight=1 + 9 * wrong)
+    assert plain[1] > 0.3
+    assert weighted[1] < 0.1 * plain[1]
+
+
+def test_stacked_coefficients_give_the_one_vs_rest_scores_in_one_product():
+    Y = np.column_stack([Y_MULTI, np.zeros(len(Y_MULTI))]).astype(np.float32)  # one constant
+    term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    term.fit(X_MULTI, Y, np.ones(len(X_MULTI), np.float32))
+    features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
+    expected = term.model_.decision_function(features) * term.scale_ + term.offset_
+    np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
