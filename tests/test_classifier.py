@@ -692,6 +692,12 @@ def _exercise_public_member(name, fitted, unfitted, tmp_path):
         "partial_fit": lambda: clone(unfitted).partial_fit(X_MULTI, y).current_epoch == 1,
         "predict": lambda: fitted.predict(X_MULTI).shape == (60,),
         "predict_proba": lambda: fitted.predict_proba(X_MULTI).shape == (60, 2),
+        "predict_log_proba": lambda: np.allclose(
+            np.exp(fitted.predict_log_proba(X_MULTI)), fitted.predict_proba(X_MULTI)
+        ),
+        "decision_function": lambda: np.array_equal(
+            fitted.decision_function(X_MULTI) > 0, fitted.predict(X_MULTI) == 1
+        ),
         "score": lambda: 0 <= fitted.score(X_MULTI, y) <= 1,
         "scorer": lambda: fitted.scorer(y, y) == 1.0,
         "export_network": lambda: fitted.export_network(tmp_path / "n.keras") is None,
