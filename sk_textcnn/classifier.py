@@ -720,7 +720,7 @@ default="auto"
         if self.linear_term:
             self._fit_linear_term(X, Y, sample_weight, validation, rng)
         if tune:
-            self.threshold_ = self._tuned_thresholds(*validation[:2])
+            self.threshold_ = self._tuned_thresholds(*validation)
         if self.linear_term and self.target_type_ == "multilabel-indicator":
             # After the thresholds: on the held-out rows the refit's scores are in-sample.
             # Its scores are logits calibrated on its own out-of-fold margins, so the blend
@@ -753,7 +753,7 @@ default="auto"
             sample_weight=weight_held_out,
         )
 
-    def _tuned_thresholds(self, X, Y):
+    def _tuned_thresholds(self, X, Y, sample_weight):
         """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
 
         The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
@@ -770,6 +770,7 @@ default="auto"
             min_positives=MIN_TUNING_POSITIVES,
             pool_rare=True,
             shrinkage=TUNING_SHRINKAGE,
+            sample_weight=sample_weight,
         )
 
     def _training_rng(self, *, epochs_done):

@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
+from sk_textcnn.thresholds import _f1_at
+
 __all__ = ["HistoryDisplay", "LabelF1Display", "ThresholdDisplay"]
 
 # ThresholdDisplay draws at most this many labels (the most frequent) unless told otherwise:
@@ -79,19 +81,6 @@ def _model_thresholds(estimator, n_labels):
 
 def _indicator(y):
     return y.toarray() if sp.issparse(y) else np.asarray(y)
-
-
-def _f1_at(scores, truth, thresholds):
-    """F1 of ``scores >= t`` against 0/1 ``truth`` for each ``t`` (0 where undefined)."""
-    said_yes = scores[:, None] >= np.asarray(thresholds)[None, :]
-    true_positives = (said_yes & truth[:, None]).sum(axis=0)
-    denominator = said_yes.sum(axis=0) + truth.sum()
-    return np.divide(
-        2 * true_positives,
-        denominator,
-        out=np.zeros(len(true_positives)),
-        where=denominator > 0,
-    )
 
 
 class HistoryDisplay:
@@ -572,13 +561,16 @@ class ThresholdDisplay:
         if len(names) != n_labels:
             raise ValueError(f"label_names has {len(names)} names for {n_labels} labels.")
         shown = np.argsort(-truth.sum(axis=0), kind="stable")[:max_labels]
-        curves = np.array([_f1_at(scores[:, j], truth[:, j], _THRESHOLD_GRID) for j in shown])
+        unweighted = np.ones(len(scores))
+        curves = np.array(
+            [_f1_at(_THRESHOLD_GRID, scores[:, j], truth[:, j], unweighted) for j in shown]
+        )
         model_thresholds = model_f1 = None
         if thresholds is not None:
             model_thresholds = np.broadcast_to(np.asarray(thresholds, float), (n_labels,))[shown]
             model_f1 = np.array(
                 [
-                    _f1_at(scores[:, j], truth[:, j], [t])[0]
+                    _f1_at(np.array([t]), scores[:, j], truth[:, j], unweighted)[0]
                     for j, t in zip(shown, model_thresholds, strict=True)
                 ]
             )

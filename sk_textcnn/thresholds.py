@@ -27,6 +27,7 @@ from sk_textcnn._compat import (
     Interval,
     StrOptions,
     _check_method_params,
+    _check_sample_weight,
     _fit_context,
     _num_samples,
     _routing_enabled,
@@ -111,13 +112,20 @@ def _thin(thresholds, upper, positive_scores, limit):
     return thresholds[keep]
 
 
-def _f1_at(thresholds, scores, truth):
-    """F1 of ``scores >= t`` against ``truth`` for every t, from sorted counts (no loop)."""
-    n_positive = int(truth.sum())
-    n_selected = len(scores) - np.searchsorted(np.sort(scores), thresholds, side="left")
-    positives = np.sort(scores[truth])
-    true_positives = n_positive - np.searchsorted(positives, thresholds, side="left")
-    return 2 * true_positives / (n_selected + n_positive)
+def _f1_at(thresholds, scores, truth, weight):
+    """Weighted F1 of ``scores >= t`` against ``truth`` for every t, from sorted cumulative
+    weights (no loop)."""
+    order = np.argsort(scores, kind="stable")
+    scores, truth, weight = scores[order], truth[order], weight[order]
+    # Weight of the scores at or above position i, for i = 0 .. n.
+    at_or_above = np.append(np.cumsum(weight[::-1])[::-1], 0.0)
+    positive_at_or_above = np.append(np.cumsum((weight * truth)[::-1])[::-1], 0.0)
+    first = np.searchsorted(scores, thresholds, side="left")
+    true_positives = positive_at_or_above[first]
+    denominator = at_or_above[first] + positive_at_or_above[0]
+    return np.divide(
+        2 * true_positives, denominator, out=np.zeros(len(first)), where=denominator > 0
+    )
 
 
 def _best(thresholds, scores, anchor):
@@ -139,6 +147,7 @@ def tune_thresholds(
     min_positives=1,
     pool_rare=False,
     shrinkage=0.0,
+    sample_weight=None,
 ):
     """For each label, the probability threshold that maximizes a metric on held-out data.
 
@@ -190,6 +199,11 @@ def tune_thresholds(
         threshold is the micro-average's optimum. Values in between trade one for the other.
         Skipped when all labels together have fewer than ``min_positives`` positives. With
         an array of ``candidates`` the results can then lie between the candidates.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each sample in the metric: ``"f1"`` counts true and false
+        positives by weight, and a callable gets them as ``sample_weight=`` (repeated once
+        per label where labels are pooled). Positives count towards ``min_positives`` where
+        their weight is positive.
 
     Returns
     -------
@@ -263,33 +277,45 @@ def tune_thresholds(
                 f"thresholds in [0, 1]; got {candidates!r}."
             )
 
+    weighted = sample_weight is not None
+    weight = np.ones(len(Y))
+    if weighted:
+        weight = _check_sample_weight(sample_weight, Y, dtype=np.float64, ensure_non_negative=True)
+
     Y = Y.astype(bool)
     thresholds = np.full(Y.shape[1], float(default))
-    counts = Y.sum(axis=0)
-    for j in np.flatnonzero(counts >= min_positives):
-        thresholds[j] = _tuned(P[:, j], Y[:, j], grid, limit, metric, default, f"label {j}")
-    rare = np.flatnonzero(counts < min_positives)
-    if pool_rare and counts[rare].sum() >= min_positives:
-        # Flattened, the labels' decisions are scored as one: micro-averaged F1 over them.
-        thresholds[rare] = _tuned(
-            P[:, rare].ravel(),
-            Y[:, rare].ravel(),
+    counts = (Y & (weight > 0)[:, None]).sum(axis=0)
+
+    def tuned(columns, name):
+        # Flattened, the columns' decisions are scored as one: micro-averaged F1 over them.
+        return _tuned(
+            P[:, columns].ravel(),
+            Y[:, columns].ravel(),
+            np.repeat(weight, len(columns)),
+            weighted,
             grid,
             limit,
             metric,
             default,
-            "the pooled rare labels",
+            name,
         )
+
+    for j in np.flatnonzero(counts >= min_positives):
+        thresholds[j] = tuned([j], f"label {j}")
+    rare = np.flatnonzero(counts < min_positives)
+    if pool_rare and counts[rare].sum() >= min_positives:
+        thresholds[rare] = tuned(rare, "the pooled rare labels")
     # The shared threshold needs the evidence any tuned threshold needs: without it (no
     # positives at all, or one rare label alone) every threshold keeps what it has.
     if shrinkage and counts.sum() >= min_positives:
-        shared = _tuned(P.ravel(), Y.ravel(), grid, limit, metric, default, "all labels pooled")
+        shared = tuned(np.arange(Y.shape[1]), "all labels pooled")
         thresholds = (1 - shrinkage) * thresholds + shrinkage * shared
     return thresholds
 
 
-def _tuned(scores, truth, grid, limit, metric, default, name):
-    """The threshold of ``scores`` that maximizes ``metric`` against boolean ``truth``."""
+def _tuned(scores, truth, weight, weighted, grid, limit, metric, default, name):
+    """The threshold of ``scores`` that maximizes ``metric`` against boolean ``truth``, each
+    sample counted by its ``weight`` (passed on to a callable metric when ``weighted``)."""
     if grid is not None:
         tried = grid
     else:
@@ -298,10 +324,13 @@ def _tuned(scores, truth, grid, limit, metric, default, name):
             tried = _thin(tried, upper, scores[truth], limit)
         tried = np.union1d(tried, [default])
     if metric == "f1":
-        values = _f1_at(tried, scores, truth)
+        values = _f1_at(tried, scores, truth, weight)
     else:
         y_true = truth.astype(np.int64)
-        values = np.array([float(metric(y_true, (scores >= t).astype(np.int64))) for t in tried])
+        keywords = {"sample_weight": weight} if weighted else {}
+        values = np.array(
+            [float(metric(y_true, (scores >= t).astype(np.int64), **keywords)) for t in tried]
+        )
         if not np.isfinite(values).all():
             bad = np.flatnonzero(~np.isfinite(values))[0]
             raise ValueError(
@@ -554,20 +583,25 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         held_out = results[: len(splits)]
         if self.cv is None:
             estimator, proba = held_out[0]
-            y_tuning = _safe_indexing(y, splits[0][1])
+            tuning_rows = splits[0][1]
         else:
             proba = np.empty(y.shape)
             for (_, validation), (_, fold_proba) in zip(splits, held_out, strict=True):
                 proba[validation] = fold_proba
-            y_tuning = y
+            tuning_rows = np.arange(y.shape[0])
+        # The thresholds weigh the held-out samples as the estimator's loss did.
+        sample_weight = params.get("sample_weight")
+        if sample_weight is not None:
+            sample_weight = _safe_indexing(np.asarray(sample_weight), tuning_rows)
         self.thresholds_ = tune_thresholds(
-            y_tuning,
+            _safe_indexing(y, tuning_rows),
             proba,
             metric=self.metric,
             candidates=TUNING_GRID if isinstance(self.candidates, str) else self.candidates,
             min_positives=self.min_positives,
             pool_rare=True,
             shrinkage=self.shrinkage,
+            sample_weight=sample_weight,
         )
         self.estimator_ = results[-1] if refit else estimator
         if self.at_least_one_label == "auto":

@@ -128,6 +128,62 @@ def test_callable_metric():
     assert threshold == pytest.approx(0.65)
 
 
+def test_sample_weight_counts_like_repeated_samples():
+    Y = imbalanced_indicator(n_samples=200, n_labels=3, seed=4)
+    proba = np.round(noisy_probabilities(Y, seed=4), 3)
+    # From 1: a zero weight keeps its score among the cut points, a dropped row does not.
+    repeats = np.random.RandomState(0).randint(1, 5, size=len(Y))
+    for kwargs in ({}, {"pool_rare": True, "min_positives": 30, "shrinkage": 0.5}):
+        weighted = tune_thresholds(Y, proba, sample_weight=repeats, **kwargs)
+        repeated = tune_thresholds(
+            np.repeat(Y, repeats, axis=0), np.repeat(proba, repeats, axis=0), **kwargs
+        )
+        np.testing.assert_allclose(weighted, repeated)
+    np.testing.assert_array_equal(
+        tune_thresholds(Y, proba, sample_weight=np.ones(len(Y))), tune_thresholds(Y, proba)
+    )
+    # Heavier positives pull every threshold down: missing one now costs more.
+    heavy = np.where(Y[:, 0] == 1, 20.0, 1.0)
+    assert (
+        tune_thresholds(Y[:, 0], proba[:, 0], sample_weight=heavy)[0]
+        < (tune_thresholds(Y[:, 0], proba[:, 0])[0])
+    )
+
+
+def test_callable_metric_receives_the_sample_weight():
+    y = np.array([1, 1, 0, 0, 1, 0, 0])
+    proba = np.array([0.9, 0.15, 0.7, 0.3, 0.6, 0.4, 0.2])
+    weight = np.array([1.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    f1 = partial(fbeta_score, beta=1, zero_division=0)
+    (threshold,) = tune_thresholds(y, proba, metric=f1, sample_weight=weight)
+    # Weighted, the heavy positive at 0.15 is worth selecting everything for.
+    assert threshold == tune_thresholds(y, proba, sample_weight=weight)[0] < 0.15
+    assert tune_thresholds(y, proba, metric=f1)[0] == tune_thresholds(y, proba)[0] > 0.4
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        tune_thresholds(y, proba, sample_weight=-weight)
+
+
+def test_meta_estimator_tunes_on_weighted_held_out_samples():
+    X = np.arange(100.0)[:, None]
+    Y = (np.random.RandomState(0).rand(100, 3) < 0.3).astype(int)
+    clf = MultiLabelThresholdClassifier(
+        _ScoredByFeature(), refit=False, candidates=None, shrinkage=0.0, random_state=0
+    )
+    weight = np.where(Y[:, 0] == 1, 30.0, 1.0)
+    weighted = clf.fit(X, Y, sample_weight=weight).thresholds_
+    _, held_out = multilabel_train_test_split_indices(Y, test_size=0.2, random_state=0)
+    proba = clf.predict_proba(X[held_out])
+    expected = tune_thresholds(
+        Y[held_out],
+        proba,
+        min_positives=clf.min_positives,
+        pool_rare=True,
+        sample_weight=weight[held_out],
+    )
+    np.testing.assert_array_equal(weighted, expected)
+    assert weighted[0] != clone(clf).fit(X, Y).thresholds_[0]
+
+
 def test_candidates_limit_or_grid():
     y = np.array([1, 1, 0, 0])
     proba = np.array([0.9, 0.8, 0.7, 0.1])
@@ -273,6 +329,18 @@ class _RecordingClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.tile(self.rate_, (len(X), 1))
+
+
+class _ScoredByFeature(ClassifierMixin, BaseEstimator):
+    """Multi-label classifier whose probability of every label is a fixed noisy score."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_labels_ = np.asarray(y).shape[1]
+        return self
+
+    def predict_proba(self, X):
+        scores = np.random.RandomState(0).rand(1000)[np.asarray(X, dtype=int).ravel()]
+        return np.tile(scores[:, None], (1, self.n_labels_))
 
 
 @pytest.mark.parametrize(("refit", "n_weights"), [(False, 80), (True, 100)])
