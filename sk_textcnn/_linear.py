@@ -32,7 +32,7 @@ from sklearn.svm import LinearSVC
 
 from sk_textcnn._ids import OOV_ID
 
-# Probabilities are clipped this far from 0 and 1 before they are turned back into logits.
+# Binary and multi-label probabilities are kept this far from 0 and 1.
 _EPSILON = 1e-7
 # Folds of the out-of-fold margins that multi-label SVM scores are calibrated on.
 CALIBRATION_FOLDS = 3
@@ -50,12 +50,9 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
     rows = [np.nonzero(known)[0]]
     columns = [X[known].astype(np.int64)]
     if bigram_codes is not None:
-        bigram_rows, codes = _bigrams(X, n_ids)
-        position = np.searchsorted(bigram_codes, codes)
-        hit = position < len(bigram_codes)
-        hit[hit] = bigram_codes[position[hit]] == codes[hit]
-        rows.append(bigram_rows[hit])
-        columns.append(n_ids + position[hit])
+        bigram_rows, _, bigram_columns = _known_bigrams(X, n_ids, bigram_codes)
+        rows.append(bigram_rows)
+        columns.append(bigram_columns)
     n_columns = n_ids + (0 if bigram_codes is None else len(bigram_codes))
     rows, columns = np.concatenate(rows), np.concatenate(columns)
     counts = sp.csr_matrix(
@@ -66,15 +63,26 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
 
 
 def _bigrams(X, n_ids):
-    """Row index and code of every pair of adjacent known ids."""
+    """Row index, position and code of every pair of adjacent known ids."""
     left, right = X[:, :-1].astype(np.int64), X[:, 1:].astype(np.int64)
     known = (left > OOV_ID) & (right > OOV_ID)
-    return np.nonzero(known)[0], left[known] * n_ids + right[known]
+    rows, starts = np.nonzero(known)
+    return rows, starts, left[known] * n_ids + right[known]
+
+
+def _known_bigrams(X, n_ids, bigram_codes):
+    """Row index, position and feature column of every pair of adjacent ids that is one of
+    the sorted ``bigram_codes``."""
+    rows, starts, codes = _bigrams(X, n_ids)
+    position = np.searchsorted(bigram_codes, codes)
+    hit = position < len(bigram_codes)
+    hit[hit] = bigram_codes[position[hit]] == codes[hit]
+    return rows[hit], starts[hit], n_ids + position[hit]
 
 
 def frequent_bigrams(X, n_ids, min_df=2):
     """Sorted codes of the id bigrams found in at least ``min_df`` rows."""
-    rows, codes = _bigrams(X, n_ids)
+    rows, _, codes = _bigrams(X, n_ids)
     per_row = np.unique(np.stack([codes, rows]), axis=1)[0]
     codes, document_frequency = np.unique(per_row, return_counts=True)
     return codes[document_frequency >= min_df]
@@ -141,12 +149,32 @@ class LinearTerm:
             warnings.filterwarnings("ignore", "Label .* is present in all training examples")
             return model.fit(features, target, **_weight(sample_weight))
 
+    def features(self, X):
+        """TF-IDF rows of ids ``X``, a CSR matrix: a column per id, then per known bigram."""
+        return self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
+
     def decision_function(self, X):
-        """Scores of shape (n_samples, n_outputs): one per label, class or positive class."""
-        features = self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
-        # One sparse product for all outputs (one-vs-rest would loop over the labels).
-        scores = np.asarray(features @ self.coef_.T) + self.intercept_
+        """Scores of shape (n_samples, n_outputs): one per label, class or positive class.
+
+        ``features(X) @ (scale_ * coef_).T + (scale_ * intercept_ + offset_)``, computed in
+        one sparse product for all outputs (one-vs-rest would loop over the labels).
+        """
+        scores = np.asarray(self.features(X) @ self.coef_.T) + self.intercept_
         return scores * self.scale_ + self.offset_
+
+    def feature_spans(self, row):
+        """Each feature column of one id row, with the token span ``(start, end)`` of its
+        first occurrence: a feature's whole term is credited there."""
+        known = np.flatnonzero(row > OOV_ID)
+        ids, first = np.unique(row[known], return_index=True)
+        spans = {
+            int(i): (int(known[f]), int(known[f]) + 1) for i, f in zip(ids, first, strict=True)
+        }
+        if self.bigram_codes_ is not None:
+            _, starts, columns = _known_bigrams(row[None, :], self.n_ids, self.bigram_codes_)
+            for start, column in zip(starts, columns, strict=True):
+                spans.setdefault(int(column), (int(start), int(start) + 2))
+        return spans
 
 
 def stacked_coefficients(model, n_features):
@@ -194,17 +222,9 @@ def _weight(sample_weight):
     return {"sample_weight": sample_weight}
 
 
-def network_logits(proba, multiclass):
-    """The logits behind sigmoid probabilities, or log-probabilities for a softmax."""
-    proba = np.clip(np.asarray(proba, dtype=np.float64), _EPSILON, 1 - _EPSILON)
-    return np.log(proba) if multiclass else np.log(proba / (1 - proba))
-
-
-def blended_scores(network_proba, linear_scores, weights, bias, multiclass):
-    """``weights[0] * network logits + weights[1] * linear scores + bias``."""
-    return (
-        weights[0] * network_logits(network_proba, multiclass) + weights[1] * linear_scores + bias
-    )
+def blended_scores(network_scores, linear_scores, weights, bias):
+    """``weights[0] * network scores + weights[1] * linear scores + bias``."""
+    return weights[0] * network_scores + weights[1] * linear_scores + bias
 
 
 def proba_of_scores(scores, multiclass):
@@ -213,12 +233,14 @@ def proba_of_scores(scores, multiclass):
         scores = scores - scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
-    # Clipped as the network's logits were, so that a threshold of 1 still means "never".
+    # Clipped, so that a threshold of 1 still means "never".
     return np.clip(expit(scores), _EPSILON, 1 - _EPSILON).astype(np.float32)
 
 
-def fit_blend(network_proba, linear_scores, Y, multiclass, sample_weight=None):
+def fit_blend(network_scores, linear_scores, Y, multiclass, sample_weight=None):
     """Weights ``(network, linear)`` and bias minimizing the weighted loss on held-out rows.
+
+    ``network_scores`` are the network's logits (pre-softmax scores for a multiclass target).
 
     Multiclass targets get one bias per class (softmax cross-entropy); binary and multi-label
     targets one bias shared by all outputs (binary cross-entropy), since a rare label has too
@@ -226,7 +248,7 @@ def fit_blend(network_proba, linear_scores, Y, multiclass, sample_weight=None):
     weights carry an L2 penalty worth one held-out row, which keeps them finite when the
     held-out rows are separable (their loss then falls forever as the weights grow).
     """
-    z_network = network_logits(network_proba, multiclass)
+    z_network = np.asarray(network_scores, dtype=np.float64)
     n_samples, n_outputs = z_network.shape
     n_bias = n_outputs if multiclass else 1
     target = np.eye(n_outputs)[Y] if multiclass else Y.reshape(n_samples, -1)

@@ -40,7 +40,6 @@ from sk_textcnn._linear import (
     LinearTerm,
     blended_scores,
     fit_blend,
-    network_logits,
     proba_of_scores,
 )
 from sk_textcnn._multilabel import (
@@ -51,7 +50,12 @@ from sk_textcnn._multilabel import (
 from sk_textcnn._random import check_random_state
 from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
-from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
+from sk_textcnn.network import (
+    build_text_cnn,
+    output_scores,
+    pooled_features,
+    positive_weighted_binary_crossentropy,
+)
 from sk_textcnn.thresholds import (
     MIN_TUNING_POSITIVES,
     TUNING_GRID,
@@ -717,10 +721,13 @@ default="auto"
             held_out_weight = sample_weight[held_out]
             X, Y, sample_weight = X[train], Y[train], sample_weight[train]
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
+        if self.linear_term or tune:
+            # The held-out rows' network features, computed once for the blend and thresholds.
+            held_out_features = self._features_of_ids(validation[0])
         if self.linear_term:
-            self._fit_linear_term(X, Y, sample_weight, validation, rng)
+            self._fit_linear_term(X, Y, sample_weight, validation, held_out_features, rng)
         if tune:
-            self.threshold_ = self._tuned_thresholds(*validation)
+            self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
         if self.linear_term and self.target_type_ == "multilabel-indicator":
             # After the thresholds: on the held-out rows the refit's scores are in-sample.
             # Its scores are logits calibrated on its own out-of-fold margins, so the blend
@@ -735,25 +742,26 @@ default="auto"
                 np.concatenate([sample_weight, held_out_weight]),
             )
 
-    def _fit_linear_term(self, X, Y, sample_weight, validation, rng):
+    def _fit_linear_term(self, X, Y, sample_weight, validation, held_out_features, rng):
         """Fit the linear model on the network's training rows, then the blend on held-out ones.
 
         See ``sk_textcnn._linear``: the blend weights are fitted on rows neither model saw, so
         that neither model's training fit is mistaken for skill.
         """
-        self.linear_term_ = LinearTerm(
+        linear_term = LinearTerm(
             self.target_type_, self.n_ids_, random_state=int(rng.randint(np.iinfo(np.int32).max))
         ).fit(X, Y, sample_weight)
         X_held_out, Y_held_out, weight_held_out = validation
         self.blend_weights_, self.blend_bias_ = fit_blend(
-            predict_in_batches(self.model_, X_held_out, jit_compile=self.jit_compile),
-            self.linear_term_.decision_function(X_held_out),
+            output_scores(self.model_, held_out_features),
+            linear_term.decision_function(X_held_out),
             Y_held_out,
             multiclass=self.target_type_ == "multiclass",
             sample_weight=weight_held_out,
         )
+        self.linear_term_ = linear_term
 
-    def _tuned_thresholds(self, X, Y, sample_weight):
+    def _tuned_thresholds(self, features, X, Y, sample_weight):
         """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
 
         The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
@@ -765,7 +773,9 @@ default="auto"
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
         return tune_thresholds(
             Y,
-            self._outputs_of_ids(X),
+            proba_of_scores(
+                self._scores_of_features(features, X), self.target_type_ == "multiclass"
+            ),
             candidates=TUNING_GRID,
             min_positives=MIN_TUNING_POSITIVES,
             pool_rare=True,
@@ -981,28 +991,32 @@ default="auto"
         check_is_fitted(self)
         return self._check_ids(X, reset=False)
 
-    def _scores_of_ids(self, X):
-        """The scores behind every prediction, for valid ids, one column per output.
-
-        The network's logits (log-probabilities for a softmax), blended with the linear term's
-        scores when there is one: ``w_net * network + w_lin * linear + bias``.
-        """
+    def _features_of_ids(self, X):
+        """The network's pooled features of valid ids."""
         with expected_retracing():
-            outputs = predict_in_batches(self.model_, X, jit_compile=self.jit_compile)
-        multiclass = self.target_type_ == "multiclass"
+            return predict_in_batches(pooled_features(self.model_), X, jit_compile=self.jit_compile)
+
+    def _scores_of_features(self, features, X):
+        """The scores behind every prediction and explanation, one column per output.
+
+        The network's logits (pre-softmax scores for a softmax) of its pooled ``features``,
+        blended with the linear term's scores of ids ``X`` when there is one:
+        ``w_net * network + w_lin * linear + bias``.
+        """
+        scores = output_scores(self.model_, features)
         if getattr(self, "linear_term_", None) is None:
-            return network_logits(outputs, multiclass)
+            return scores
         return blended_scores(
-            outputs,
+            scores,
             self.linear_term_.decision_function(X),
             self.blend_weights_,
             self.blend_bias_,
-            multiclass=multiclass,
         )
 
     def _outputs_of_ids(self, X):
         """Probabilities of each output (the positive class of a binary target) for valid ids."""
-        return proba_of_scores(self._scores_of_ids(X), self.target_type_ == "multiclass")
+        scores = self._scores_of_features(self._features_of_ids(X), X)
+        return proba_of_scores(scores, self.target_type_ == "multiclass")
 
     def decision_function(self, X):
         """Scores of the fitted model: the blended logits, before any threshold.
@@ -1020,7 +1034,8 @@ default="auto"
             multiclass: one score per class, whose softmax is ``predict_proba``;
             multi-label: the logit of each label. ``threshold`` plays no part.
         """
-        scores = self._scores_of_ids(self._known_ids(X))
+        X = self._known_ids(X)
+        scores = self._scores_of_features(self._features_of_ids(X), X)
         return scores[:, 0] if self.target_type_ == "binary" else scores
 
     def predict_proba(self, X):
@@ -1069,7 +1084,10 @@ default="auto"
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was.
         """
-        outputs = self._outputs_of_ids(self._known_ids(X))
+        return self._labels_of_outputs(self._outputs_of_ids(self._known_ids(X)))
+
+    def _labels_of_outputs(self, outputs):
+        """``predict``'s labels of the probabilities of each output."""
         if self.target_type_ == "multiclass":
             return self.classes_[outputs.argmax(axis=1)]
         threshold = self._check_threshold()

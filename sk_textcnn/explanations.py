@@ -1,10 +1,13 @@
 """Exact explanations of a TextCNNClassifier's scores: the n-grams behind each label.
 
 After max pooling, each feature of the network is the ReLU of one window's response, and the
-output layer is linear in the features (dropout is off at prediction). So a label's score (its
-logit, or its pre-softmax score) is the output bias plus one term ``W[f, label] * h_f`` per
-feature, and grouping the terms by the window that gave each feature its maximum yields every
-n-gram's share of the score with no approximation, from a single forward pass.
+output layer is linear in the features (dropout is off at prediction). So a label's network
+score (its logit, or its pre-softmax score) is the output bias plus one term
+``W[f, label] * h_f`` per feature, and grouping the terms by the window that gave each feature
+its maximum yields every window's share of the score with no approximation, from a single
+forward pass. The linear term's score is a sum over the document's TF-IDF features (tokens and
+token bigrams) too, so with the blend's weights applied the whole score splits into n-grams of
+both sources and one constant.
 """
 
 import html
@@ -15,13 +18,14 @@ from numbers import Integral
 
 import keras
 import numpy as np
+import scipy.sparse as sp
 from keras import ops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._ids import OOV_ID, PAD_ID
+from sk_textcnn._linear import proba_of_scores
 from sk_textcnn.classifier import TextCNNClassifier
-from sk_textcnn.thresholds import label_decisions
 from sk_textcnn.vectorizer import SequenceVectorizer, check_documents
 
 __all__ = [
@@ -56,7 +60,14 @@ class NgramContribution:
         Character offsets ``[char_start, char_end)`` of the window in the document, or None
         where the tokenizer's tokens cannot be found in the text (e.g. a stemming tokenizer).
     contribution : float
-        Sum of the terms ``W[f, label] * h_f`` of the features this window gave their maximum.
+        The n-gram's additive share of the score. For ``source="network"``: the sum of the
+        terms ``W[f, label] * h_f`` of the features this window gave their maximum, times the
+        blend's network weight. For ``source="linear"``: the token's or bigram's TF-IDF value
+        times its coefficient, calibration scale and the blend's linear weight.
+    source : {"network", "linear"}
+        The part of the model the contribution comes from: a window of the network, or a
+        feature of the linear term. A feature of the linear term found several times in the
+        document is one entry, at its first occurrence.
     """
 
     text: str
@@ -65,6 +76,7 @@ class NgramContribution:
     char_start: int | None
     char_end: int | None
     contribution: float
+    source: str = "network"
 
 
 @dataclass(frozen=True)
@@ -79,14 +91,17 @@ class LabelExplanation:
     label : object
         The label, as in ``classes_`` or by its name from ``label_names``.
     score : float
-        The label's logit (binary and multi-label) or pre-softmax score (multiclass).
+        The label's logit (binary and multi-label) or pre-softmax score (multiclass), as
+        ``decision_function`` gives it.
     bias : float
-        Every additive part of the score that is not a window: the output layer's bias, and
-        with a linear term the linear model's score and the blend's bias.
+        The part of the score no n-gram carries, the same for every document: the output
+        layer's bias, and with a linear term the linear model's intercept and the blend's
+        bias, each weighted as the blend weighs them.
     probability : float
         The label's probability, as ``predict_proba`` gives it.
     ngrams : list of NgramContribution
-        The windows behind the score, largest contribution first (the ``top_k`` largest).
+        The n-grams behind the score, network windows and linear-term features ranked
+        together, largest contribution first (the ``top_k`` largest).
     """
 
     label: object
@@ -96,13 +111,14 @@ class LabelExplanation:
     ngrams: list
 
     def __str__(self):
-        windows = self.score - self.bias
+        ngrams = self.score - self.bias
         lines = [
             f"{self.label}: probability {self.probability:.3f}, score {self.score:+.3f} = "
-            f"bias {self.bias:+.3f} {'+' if windows >= 0 else '-'} {abs(windows):.3f} from windows"
+            f"bias {self.bias:+.3f} {'+' if ngrams >= 0 else '-'} {abs(ngrams):.3f} from n-grams"
         ]
         lines += [
-            f"  {ngram.contribution:+.3f}  {ngram.text!r} (tokens {ngram.start}-{ngram.end})"
+            f"  {ngram.contribution:+.3f}  {ngram.text!r} (tokens {ngram.start}-{ngram.end}, "
+            f"{ngram.source})"
             for ngram in self.ngrams
         ]
         return "\n".join(lines)
@@ -119,15 +135,19 @@ class CorpusNgram:
     total : float
         Sum of its contributions over all the documents and positions it fired in.
     n_documents : int
-        Number of documents in which it gave at least one feature its maximum.
+        Number of documents in which it contributed (gave a feature its maximum, or was a
+        feature of the linear term).
     mean : float
         ``total / n_documents``: its mean contribution per document it fired in.
+    source : {"network", "linear"}
+        The part of the model, as in :class:`NgramContribution`.
     """
 
     text: str
     total: float
     n_documents: int
     mean: float
+    source: str = "network"
 
 
 @dataclass(frozen=True)
@@ -154,7 +174,7 @@ class NgramRanking:
             lines.append(f"n-grams {direction} {self.label}:")
             lines += [
                 f"  {n.total:+9.3f} total, {n.mean:+.3f} mean in {n.n_documents:>5} documents"
-                f"  {n.text!r}"
+                f"  {n.text!r} ({n.source})"
                 for n in ngrams
             ]
         return "\n".join(lines)
@@ -261,9 +281,15 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     """Explain each document's label scores by the n-grams that produced them, exactly.
 
     Every pooled feature of the network is the response of one window of tokens, and each
-    label's score is linear in those features, so the score splits into the output bias and
+    label's network score is linear in those features, so it splits into the output bias and
     one contribution per window: the sum of ``W[f, label] * h_f`` over the features whose
-    maximum the window gave. The cost is about one prediction (one forward pass).
+    maximum the window gave. With a linear term (the default), its score splits the same way
+    into one contribution per token and token bigram of its TF-IDF features (TF-IDF value x
+    coefficient x calibration scale), credited to the n-gram's first occurrence in the
+    document. Both are weighted as the blend weighs them and ranked together, each n-gram
+    marked with its ``source``; what no n-gram carries (biases and intercepts) is ``bias``,
+    the same for every document. The scores are ``decision_function``'s, the probabilities
+    ``predict_proba``'s. The cost is about one prediction (one forward pass).
 
     Binary targets explain ``classes_[1]``'s logit; ``classes_[0]`` has the same terms with
     the opposite sign. Multiclass targets explain the pre-softmax scores.
@@ -277,11 +303,12 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     documents : iterable of str
         Raw documents.
     labels : "predicted", "all" or list, default="predicted"
-        Labels each explanation lists: those ``predict`` gives (``threshold_`` and
-        ``at_least_one_label`` applied), every label, or the labels given.
+        Labels each explanation lists: those ``predict`` gives (with the classifier's current
+        ``threshold`` and ``at_least_one_label``), every label, or the labels given.
     top_k : int or None, default=5
         N-grams kept per label, largest contribution first; None keeps every window that gave
-        a feature its maximum, whose contributions then sum with ``bias`` to ``score``.
+        a feature its maximum and every linear-term feature, whose contributions then sum
+        with ``bias`` to ``score``.
     label_names : sequence of str, default=None
         A name per entry of ``classes_`` (e.g. the topic of each multi-label column), used in
         the explanations and accepted in ``labels`` and ``explanation[label]``.
@@ -337,33 +364,19 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     # Ids the network never saw are out-of-vocabulary tokens, as in predict.
     aligned[aligned >= classifier.n_ids_] = OOV_ID
     features, window_starts = _max_windows(classifier.model_, aligned, lengths)
-
-    output = classifier.model_.get_layer("output")
-    kernel = np.asarray(output.kernel, dtype=np.float64)
-    # Per document, so that an input-dependent additive term the network may gain joins it.
-    bias = np.asarray(output.bias, dtype=np.float64)
-    non_window = np.broadcast_to(bias, (len(ids), len(bias)))
-    linear_term = getattr(classifier, "linear_term_", None)
-    if linear_term is not None:
-        # The blend scales the windows' terms by the network's weight and adds the linear
-        # model's bag-of-words score (see TextCNNClassifier's linear_term): not a window.
-        network_weight, linear_weight = classifier.blend_weights_
-        kernel = network_weight * kernel
-        non_window = (
-            network_weight * non_window
-            + linear_weight * linear_term.decision_function(aligned)
-            + classifier.blend_bias_
-        )
-    scores = features.astype(np.float64) @ kernel + non_window
-    probabilities = space.probabilities(scores)
+    # The classifier's own scoring path, from these features: the scores are
+    # decision_function's, and the probabilities and labels predict_proba's and predict's.
+    scores = classifier._scores_of_features(features, aligned)
+    probabilities = proba_of_scores(scores, classifier.target_type_ == "multiclass")
     if requested is None:
-        requested_per_document = space.predicted(probabilities)
+        requested_per_document = space.predicted(classifier._labels_of_outputs(probabilities))
     else:
         requested_per_document = [requested] * len(ids)
 
+    parts = _ScoreParts(classifier, aligned)
     pooling = classifier.model_.get_layer("convolutions")
     widths = np.repeat(pooling.filter_sizes, pooling.num_filters)
-    scoring = _Scoring(space, kernel, scores, non_window, probabilities, top_k)
+    scoring = _Scoring(space, parts, scores, probabilities, top_k)
     truncate_front = vectorizer.truncating == "pre"
     explanations = []
     for row, (document, tokens) in enumerate(
@@ -426,12 +439,22 @@ def top_ngrams(model, documents, label, *, top_k=20, label_names=None):
     totals, counts = {}, {}
     for explanation in explanations:
         explained = explanation[explanation.labels[0]]
-        for text in {ngram.text for ngram in explained.ngrams}:
-            counts[text] = counts.get(text, 0) + 1
+        for key in {(ngram.text, ngram.source) for ngram in explained.ngrams}:
+            counts[key] = counts.get(key, 0) + 1
         for ngram in explained.ngrams:
-            totals[ngram.text] = totals.get(ngram.text, 0.0) + ngram.contribution
-    ranked = sorted(totals, key=lambda text: (-totals[text], text))
-    corpus = [CorpusNgram(t, totals[t], counts[t], totals[t] / counts[t]) for t in ranked]
+            key = ngram.text, ngram.source
+            totals[key] = totals.get(key, 0.0) + ngram.contribution
+    ranked = sorted(totals, key=lambda key: (-totals[key], key))
+    corpus = [
+        CorpusNgram(
+            text,
+            totals[text, source],
+            counts[text, source],
+            totals[text, source] / counts[text, source],
+            source,
+        )
+        for text, source in ranked
+    ]
     name = explanations[0].labels[0] if explanations else label
     return NgramRanking(
         label=name,
@@ -506,28 +529,49 @@ class _LabelSpace:
             )
         return [self.names[self.index(label)] for label in labels]
 
-    def probabilities(self, scores):
-        """``predict_proba``'s values from the scores, one column per output unit."""
-        if self.classifier.target_type_ == "multiclass":
-            shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-            return shifted / shifted.sum(axis=1, keepdims=True)
-        return 1 / (1 + np.exp(-scores))
+    def predicted(self, predictions):
+        """The names of the labels in ``predict``'s output, per document."""
+        if self.classifier.target_type_ != "multilabel-indicator":
+            return [[self.names[self.index(label)]] for label in predictions]
+        if sp.issparse(predictions):
+            predictions = predictions.toarray()
+        return [[self.names[i] for i in np.flatnonzero(row)] for row in predictions]
 
-    def predicted(self, probabilities):
-        """The names of the labels ``predict`` gives each document."""
-        classifier = self.classifier
-        if classifier.target_type_ == "multiclass":
-            indices = probabilities.argmax(axis=1)[:, None]
-        elif classifier.target_type_ == "binary":
-            indices = (probabilities >= classifier.threshold_[0]).astype(int)
-        else:
-            decisions = label_decisions(
-                probabilities,
-                classifier.threshold_,
-                at_least_one_label=classifier.at_least_one_label,
-            )
-            return [[self.names[i] for i in np.flatnonzero(row)] for row in decisions]
-        return [[self.names[i] for i in row] for row in indices]
+
+class _ScoreParts:
+    """The additive parts of the classifier's scores: the network's output weights, the
+    linear term's weighted coefficients over each document's TF-IDF features, and the
+    constant ``bias`` of each output; all scaled as the blend weighs them."""
+
+    def __init__(self, classifier, ids):
+        output = classifier.model_.get_layer("output")
+        self.kernel = np.asarray(output.kernel, dtype=np.float64)
+        self.bias = np.asarray(output.bias, dtype=np.float64)
+        self.linear_term = getattr(classifier, "linear_term_", None)
+        if self.linear_term is None:
+            return
+        network_weight, linear_weight = classifier.blend_weights_
+        term = self.linear_term
+        self.kernel = network_weight * self.kernel
+        scale = np.broadcast_to(term.scale_, term.intercept_.shape)  # a float, or one per label
+        self.coef = linear_weight * scale[:, None] * term.coef_
+        self.bias = (
+            network_weight * self.bias
+            + linear_weight * (term.intercept_ * term.scale_ + term.offset_)
+            + classifier.blend_bias_
+        )
+        self.ids = ids
+        self.tfidf = term.features(ids)
+
+    def linear(self, row, column):
+        """Span ``(start, end)`` and contribution of each of document ``row``'s linear-term
+        features to output ``column``."""
+        if self.linear_term is None:
+            return [], np.zeros(0)
+        values = self.tfidf[row]
+        spans = self.linear_term.feature_spans(self.ids[row])
+        terms = values.data * self.coef[column, values.indices]
+        return [spans[int(j)] for j in values.indices], terms
 
 
 class _Windows:
@@ -548,12 +592,11 @@ class _Windows:
 
 @dataclass(frozen=True)
 class _Scoring:
-    """What every document's explanations share: labels, output weights, scores, ``top_k``."""
+    """What every document's explanations share: labels, score parts, scores, ``top_k``."""
 
     space: _LabelSpace
-    kernel: np.ndarray
+    parts: _ScoreParts
     scores: np.ndarray
-    non_window: np.ndarray
     probabilities: np.ndarray
     top_k: int | None
 
@@ -579,21 +622,26 @@ class _LabelExplainer:
     def _explain(self, index):
         scoring, row, windows = self.scoring, self.row, self.windows
         column, sign = scoring.space.column_and_sign(index)
-        terms = sign * windows.values * scoring.kernel[windows.features, column]
+        terms = sign * windows.values * scoring.parts.kernel[windows.features, column]
         contributions = np.bincount(windows.group, weights=terms, minlength=len(windows.starts))
+        spans = list(zip(windows.starts, windows.ends, strict=True))
+        sources = ["network"] * len(spans)
+        linear_spans, linear_terms = scoring.parts.linear(row, column)
+        spans += linear_spans
+        sources += ["linear"] * len(linear_spans)
+        contributions = np.concatenate([contributions, sign * linear_terms])
         order = np.argsort(-contributions, kind="stable")[: scoring.top_k]
         probability = scoring.probabilities[row, column]
         return LabelExplanation(
             label=scoring.space.names[index],
             score=float(sign * scoring.scores[row, column]),
-            bias=float(sign * scoring.non_window[row, column]),
+            bias=float(sign * scoring.parts.bias[column]),
             probability=float(probability if sign > 0 else 1 - probability),
-            ngrams=[self._ngram(i, contributions[i]) for i in order],
+            ngrams=[self._ngram(*spans[i], contributions[i], sources[i]) for i in order],
         )
 
-    def _ngram(self, group, contribution):
-        start = int(self.windows.starts[group]) + self.first
-        end = int(self.windows.ends[group]) + self.first
+    def _ngram(self, start, end, contribution, source):
+        start, end = int(start) + self.first, int(end) + self.first
         char_start = char_end = None
         if self.offsets is not None:
             char_start, char_end = self.offsets[start][0], self.offsets[end - 1][1]
@@ -604,6 +652,7 @@ class _LabelExplainer:
             char_start=char_start,
             char_end=char_end,
             contribution=float(contribution),
+            source=source,
         )
 
 

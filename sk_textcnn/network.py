@@ -3,11 +3,16 @@
 Written with ``keras.layers`` and ``keras.ops`` only, so it runs on any Keras 3 backend.
 """
 
+import weakref
+
 import keras
 import numpy as np
 from keras import ops
 
 from sk_textcnn._ids import PAD_ID
+
+# One feature model per fitted network, built on first use.
+_FEATURES = weakref.WeakKeyDictionary()
 
 
 @keras.saving.register_keras_serializable(package="sk_textcnn")
@@ -164,6 +169,30 @@ def build_text_cnn(
         name="output",
     )(features)
     return keras.Model(ids, outputs, name="text_cnn")
+
+
+def pooled_features(network):
+    """A model sharing ``network``'s layers that maps ids to the pooled features.
+
+    The output layer is linear in these features, so its scores follow from them exactly
+    (:func:`output_scores`), the linear part of every prediction and explanation. Built once
+    per network.
+    """
+    features = _FEATURES.get(network)
+    if features is None:
+        features = keras.Model(network.inputs, network.get_layer("convolutions").output)
+        _FEATURES[network] = features
+    return features
+
+
+def output_scores(network, features):
+    """The output layer's logits (pre-softmax scores) of pooled ``features``, in float64.
+
+    Dropout is off at prediction, so these are exactly what the output activation reads.
+    """
+    output = network.get_layer("output")
+    kernel = np.asarray(output.kernel, dtype=np.float64)
+    return np.asarray(features, dtype=np.float64) @ kernel + np.asarray(output.bias, np.float64)
 
 
 def positive_weighted_binary_crossentropy(positive_weight):

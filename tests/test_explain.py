@@ -33,8 +33,8 @@ MULTILABEL_Y = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 1, 1], 
 
 
 def fit(texts, y, vectorizer=None, **params):
-    # The network alone, whose scores network_scores reads from its layers; the linear term
-    # has a test of its own.
+    # The network alone, whose scores network_scores reads from its layers; the blend with
+    # the linear term has tests of its own.
     params = {"linear_term": False, **params}
     return make_pipeline(
         vectorizer or SequenceVectorizer(),
@@ -91,21 +91,82 @@ def test_contributions_and_bias_sum_to_the_networks_score(target, request):
     assert_exact(request.getfixturevalue(target), DOCUMENTS)
 
 
-@pytest.mark.parametrize("multilabel_target", [False, True])
-def test_a_linear_term_joins_the_bias_and_the_probabilities_stay_exact(multilabel_target):
-    texts = (POSITIVE + NEGATIVE) * 4
-    y = np.tile(MULTILABEL_Y[:2], (16, 1)) if multilabel_target else ["pos", "neg"] * 16
-    texts = texts[: len(y)]
+@pytest.fixture(scope="module", params=["binary", "multiclass", "multilabel"])
+def blended(request):
+    """The default model, network and linear term blended, on each kind of target."""
+    texts = (POSITIVE + NEGATIVE + TOPICS) * 3
+    y = {
+        "binary": (["pos"] * 4 + ["neg"] * 4 + ["pos"] * 3 + ["neg"] * 3) * 3,
+        "multiclass": (["pos"] * 4 + ["neg"] * 4 + ["topic"] * 6) * 3,
+        "multilabel": np.tile(np.vstack([MULTILABEL_Y[:4]] * 2 + [MULTILABEL_Y]), (3, 1)),
+    }[request.param]
     pipeline = fit(texts, y, linear_term=True)
-    classifier = pipeline[-1]
-    proba = pipeline.predict_proba(DOCUMENTS)
-    weights = classifier.blend_weights_
-    for row, explanation in enumerate(explain(pipeline, DOCUMENTS, labels="all", top_k=None)):
+    # On 42 documents the blend may drop a part (a weight of 0); here both weigh in.
+    pipeline[-1].blend_weights_ = np.array([0.8, 0.6])
+    return pipeline
+
+
+def test_explanations_of_the_blend_cover_both_parts_exactly(blended):
+    classifier = blended[-1]
+    explanations = explain(blended, DOCUMENTS, labels="all", top_k=None)
+    scores = blended.decision_function(DOCUMENTS).reshape(len(DOCUMENTS), -1)
+    proba = blended.predict_proba(DOCUMENTS)
+    binary = classifier.target_type_ == "binary"
+    biases = set()
+    for row, explanation in enumerate(explanations):
         for column, explained in enumerate(explanation):
             total = explained.bias + sum(ngram.contribution for ngram in explained.ngrams)
             assert total == pytest.approx(explained.score, abs=1e-9)
-            assert explained.probability == pytest.approx(proba[row, column], abs=1e-5)
-    assert weights.shape == (2,)
+            expected = scores[row, 0] * (2 * column - 1) if binary else scores[row, column]
+            assert explained.score == pytest.approx(expected, abs=1e-9)
+            assert explained.probability == pytest.approx(proba[row, column], abs=1e-6)
+            biases.add((column, explained.bias))
+            contributions = [ngram.contribution for ngram in explained.ngrams]
+            assert contributions == sorted(contributions, reverse=True)
+    # Constants only: one bias per label, whatever the document.
+    assert len(biases) == len(classifier.classes_)
+    # The first document's words are all known: the linear term has each once, with its
+    # bigrams (binary and multiclass targets), credited to the first occurrence.
+    explained = explanations[0][classifier.classes_[0]]
+    linear = {(n.text, n.start, n.end) for n in explained.ngrams if n.source == "linear"}
+    unigrams = {("a", 0, 1), ("great", 1, 2), ("good", 2, 3), ("film", 3, 4)}
+    assert unigrams <= linear
+    assert {n.source for n in explained.ngrams} == {"network", "linear"}
+    # The empty document has nothing but its bias.
+    assert all(not explained.ngrams for explained in explanations[3])
+
+
+def test_linear_contributions_are_tfidf_times_weighted_coefficients(blended):
+    classifier = blended[-1]
+    if classifier.target_type_ == "multiclass":
+        pytest.skip("one case suffices; multiclass differs only in its columns")
+    term = classifier.linear_term_
+    ids = blended[0].transform(["great film great"])
+    (explanation,) = explain(blended, ["great film great"], labels="all", top_k=None)
+    features = term.features(ids)
+    great = blended[0].vocabulary_["great"]
+    column = list(features.indices).index(great)
+    scale = np.broadcast_to(term.scale_, term.intercept_.shape)[-1]
+    expected = features.data[column] * term.coef_[-1, great] * scale * classifier.blend_weights_[1]
+    explained = explanation[classifier.classes_[-1]]
+    (entry,) = [n for n in explained.ngrams if n.source == "linear" and n.text == "great"]
+    assert entry.contribution == pytest.approx(expected, rel=1e-9)
+    assert (entry.start, entry.end, entry.char_start, entry.char_end) == (0, 1, 0, 5)
+
+
+def test_predicted_labels_follow_set_params(blended):
+    classifier = blended[-1]
+    if classifier.target_type_ == "multiclass":
+        pytest.skip("multiclass predictions have no threshold")
+    for threshold in (0.2, 0.5, 0.8):
+        classifier.set_params(threshold=threshold)
+        predicted = blended.predict(DOCUMENTS)
+        for explanation, row in zip(explain(blended, DOCUMENTS), predicted, strict=True):
+            if classifier.target_type_ == "binary":
+                assert explanation.labels == [row]
+            else:
+                assert explanation.labels == np.flatnonzero(row).tolist()
+    classifier.set_params(threshold=None)
 
 
 def test_bias_is_the_output_bias_and_ngrams_are_sorted(multiclass):
@@ -301,11 +362,25 @@ def test_planted_trigram_is_the_top_ngram():
 
     labels = rng.random(400) < 0.5
     texts = [document(positive) for positive in labels]
-    pipeline = fit(texts[:300], labels[:300], filter_sizes=(3, 4), num_filters=16, epochs=20)
     positives = [text for text, positive in zip(texts[300:], labels[300:], strict=True) if positive]
-    explanations = explain(pipeline, positives, labels=[True], top_k=1)
-    hits = [" ".join(trigram) in e[True].ngrams[0].text for e in explanations]
-    assert np.mean(hits) >= 0.9
+    planted = " ".join(trigram)
+    for linear_term in (False, True):
+        pipeline = fit(
+            texts[:300],
+            labels[:300],
+            filter_sizes=(3, 4),
+            num_filters=16,
+            epochs=20,
+            linear_term=linear_term,
+        )
+        explanations = explain(pipeline, positives, labels=[True], top_k=1)
+        tops = [e[True].ngrams[0].text for e in explanations]
+        if linear_term:
+            # The network's windows, or the linear term's bigrams inside the trigram.
+            hits = [len(top.split()) > 1 and (top in planted or planted in top) for top in tops]
+        else:
+            hits = [planted in top for top in tops]
+        assert np.mean(hits) >= 0.9, (linear_term, tops)
 
 
 @pytest.mark.parametrize(

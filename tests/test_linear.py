@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from sk_textcnn._linear import (
@@ -12,9 +13,9 @@ from sk_textcnn._linear import (
     blended_scores,
     fit_blend,
     frequent_bigrams,
-    network_logits,
     proba_of_scores,
 )
+from sk_textcnn.network import output_scores, pooled_features
 
 from .conftest import X_MULTI, Y_MULTI, fast
 
@@ -38,15 +39,6 @@ def test_bigrams_in_two_documents_get_a_column_of_their_own():
     np.testing.assert_array_equal(counts[:, :6], bag_of_ids(IDS, n_ids=6).toarray())
 
 
-def test_network_logits_invert_the_output_activations():
-    logits = np.array([[-3.0, 0.0, 2.0]])
-    sigmoid = 1 / (1 + np.exp(-logits))
-    np.testing.assert_allclose(network_logits(sigmoid, multiclass=False), logits, rtol=1e-6)
-    softmax = np.exp(logits) / np.exp(logits).sum()
-    recovered = network_logits(softmax, multiclass=True)
-    np.testing.assert_allclose(recovered - recovered.max(), logits - logits.max(), rtol=1e-6)
-
-
 @pytest.mark.parametrize("multiclass", [False, True])
 def test_the_blend_trusts_the_informative_model(multiclass):
     rng = np.random.RandomState(0)
@@ -54,26 +46,20 @@ def test_the_blend_trusts_the_informative_model(multiclass):
     Y = rng.randint(k, size=n) if multiclass else (rng.rand(n, k) < 0.3).astype(float)
     truth = np.eye(k)[Y] if multiclass else Y
     informative = 4 * (truth - 0.5) + rng.normal(size=(n, k))
-    noise = rng.rand(n, k) * 0.8 + 0.1  # probabilities unrelated to the target
-    if multiclass:
-        noise /= noise.sum(axis=1, keepdims=True)
+    noise = rng.normal(size=(n, k))  # network logits unrelated to the target
     weights, bias = fit_blend(noise, informative, Y, multiclass=multiclass)
     assert weights[1] > 0.5 and weights[0] < 0.1 * weights[1]
     assert bias.shape == ((k,) if multiclass else (1,))
     # Swapping roles: an informative network and uninformative linear scores.
-    if multiclass:
-        network = np.exp(informative) / np.exp(informative).sum(axis=1, keepdims=True)
-    else:
-        network = 1 / (1 + np.exp(-informative))
-    weights, _ = fit_blend(network, rng.normal(size=(n, k)), Y, multiclass=multiclass)
+    weights, _ = fit_blend(informative, rng.normal(size=(n, k)), Y, multiclass=multiclass)
     assert weights[0] > 0.5 and weights[1] < 0.1 * weights[0]
 
 
 def test_blend_weights_stay_finite_on_separable_rows():
     Y = np.array([[0.0], [1.0]] * 10)
-    weights, bias = fit_blend(np.full((20, 1), 0.5), 2 * Y - 1, Y, multiclass=False)
+    weights, bias = fit_blend(np.zeros((20, 1)), 2 * Y - 1, Y, multiclass=False)
     assert np.isfinite(weights).all() and np.isfinite(bias).all() and weights[1] < 100
-    scores = blended_scores(np.full((2, 1), 0.5), np.array([[1e3], [-1e3]]), weights, bias, False)
+    scores = blended_scores(np.zeros((2, 1)), np.array([[1e3], [-1e3]]), weights, bias)
     proba = proba_of_scores(scores, multiclass=False)
     assert 0 < proba.min() and proba.max() < 1  # a threshold of 1 still means "never"
 
@@ -99,12 +85,17 @@ def test_default_classifier_blends_the_network_with_the_linear_term():
     # Same seed, same split, same network: only the blend differs.
     network = alone.model_.predict_on_batch(X_MULTI)
     np.testing.assert_allclose(alone.predict_proba(X_MULTI), network, atol=1e-6)
+    network_scores = output_scores(
+        model.model_, pooled_features(model.model_).predict_on_batch(X_MULTI)
+    )
+    np.testing.assert_allclose(
+        expit(network_scores), model.model_.predict_on_batch(X_MULTI), atol=1e-6
+    )
     scores = blended_scores(
-        model.model_.predict_on_batch(X_MULTI),
+        network_scores,
         model.linear_term_.decision_function(X_MULTI),
         model.blend_weights_,
         model.blend_bias_,
-        multiclass=False,
     )
     expected = proba_of_scores(scores, multiclass=False)
     np.testing.assert_allclose(model.predict_proba(X_MULTI), expected, atol=1e-6)
@@ -153,7 +144,7 @@ def test_the_blend_weighs_held_out_rows_by_their_sample_weight():
     rng = np.random.RandomState(0)
     Y = (rng.rand(400, 1) < 0.5).astype(float)
     informative = 4 * (Y - 0.5) + rng.normal(size=Y.shape)
-    network = np.full(Y.shape, 0.5)
+    network = np.zeros(Y.shape)
     # Rows where the linear scores point the wrong way: weighted heavily, they veto them.
     wrong = rng.rand(400) < 0.3
     scores = np.where(wrong[:, None], -informative, informative)
@@ -170,3 +161,14 @@ def test_stacked_coefficients_give_the_one_vs_rest_scores_in_one_product():
     features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
     expected = term.model_.decision_function(features) * term.scale_ + term.offset_
     np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
+
+
+def test_feature_spans_credit_each_feature_to_its_first_occurrence():
+    term = LinearTerm("binary", n_ids=6, random_state=0)
+    term.fit(IDS, np.array([1, 0, 1]), np.ones(3, np.float32))
+    (code,) = term.bigram_codes_
+    row = np.array([2, 3, 1, 2, 3, 0], dtype=np.int32)
+    spans = term.feature_spans(row)
+    assert spans == {2: (0, 1), 3: (1, 2), 6: (0, 2)} and code == 2 * 6 + 3
+    # The columns are those of the TF-IDF features: every nonzero one has a span.
+    assert set(term.features(row[None, :]).indices) == set(spans)
