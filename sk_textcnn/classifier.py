@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import math
 import os
 import sys
 import tempfile
@@ -78,6 +79,9 @@ _NETWORK_PARAMS = (
     "positive_weight",
     "jit_compile",
 )
+# Fewer distinct documents than this in the held-out part cannot stop training early, weigh
+# a blend or place a threshold: below it nothing is held out (see _held_out_split).
+MIN_HELD_OUT_DOCUMENTS = 4
 # Frames in these folders are skipped when a warning names the line that caused it.
 _LIBRARY_DIRS = tuple(
     os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__package__], sklearn)
@@ -242,8 +246,12 @@ default="auto"
         Hold out ``validation_fraction`` of the training data, stop when its loss has not
         improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
     validation_fraction : float in (0, 1), default=0.1
-        Share of the training data held out (stratified per label) when ``early_stopping``,
-        ``linear_term`` or threshold tuning needs a validation split.
+        Share of the distinct training documents held out (stratified per label) when
+        ``early_stopping``, ``linear_term`` or threshold tuning needs a validation split.
+        Copies of a document (repeated rows, oversampling) are held out or trained on
+        together. Where that share is fewer than 4 documents (under 40 distinct documents at
+        0.1), nothing is held out: training runs every epoch, there is no linear term
+        (``linear_term_`` is None) and tuned thresholds stay at 0.5.
     n_iter_no_change : int, default=3
         Patience of early stopping, in epochs.
     jit_compile : bool, default=False
@@ -711,24 +719,25 @@ default="auto"
         else:
             rng = self._training_rng(epochs_done=0)
             X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
-        tune = self._tunes_thresholds()
+        split = None
+        if self.early_stopping or self._tunes_thresholds() or self.linear_term:
+            split = self._held_out_split(X, Y, rng)
         validation = None
-        if self.early_stopping or tune or self.linear_term:
-            train, held_out = multilabel_train_test_split_indices(
-                Y, test_size=self.validation_fraction, random_state=rng
-            )
+        if split is not None:
+            train, held_out = split
             validation = X[held_out], Y[held_out], sample_weight[held_out]
-            held_out_weight = sample_weight[held_out]
             X, Y, sample_weight = X[train], Y[train], sample_weight[train]
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
-        if self.linear_term or tune:
+        linear_term = self.linear_term and validation is not None
+        tune = self._tunes_thresholds() and validation is not None
+        if linear_term or tune:
             # The held-out rows' network features, computed once for the blend and thresholds.
             held_out_features = self._features_of_ids(validation[0])
-        if self.linear_term:
+        if linear_term:
             self._fit_linear_term(X, Y, sample_weight, validation, held_out_features, rng)
         if tune:
             self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
-        if self.linear_term and self.target_type_ == "multilabel-indicator":
+        if linear_term and self.target_type_ == "multilabel-indicator":
             # After the thresholds: on the held-out rows the refit's scores are in-sample.
             # Its scores are logits calibrated on its own out-of-fold margins, so the blend
             # weights carry over to a refit on all rows, which sees 11% more of each rare
@@ -739,8 +748,27 @@ default="auto"
             self.linear_term_.fit(
                 np.concatenate([X, validation[0]]),
                 np.concatenate([Y, validation[1]]),
-                np.concatenate([sample_weight, held_out_weight]),
+                np.concatenate([sample_weight, validation[2]]),
             )
+
+    def _held_out_split(self, X, Y, rng):
+        """Training and held-out row indices, or None where too few documents are distinct.
+
+        Copies of a document (repeated data, oversampling) stay on one side: held-out copies of
+        training rows would be memorized, not predicted, and early stopping, the blend and the
+        thresholds would be fitted to that memory. ``validation_fraction`` counts distinct
+        documents, and fewer than ``MIN_HELD_OUT_DOCUMENTS`` of them cannot be held out.
+        """
+        _, document = np.unique(X, axis=0, return_inverse=True)
+        n_documents = int(document.max(initial=-1)) + 1
+        if math.ceil(self.validation_fraction * n_documents) < MIN_HELD_OUT_DOCUMENTS:
+            return None
+        return multilabel_train_test_split_indices(
+            Y,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            groups=document if n_documents < len(X) else None,
+        )
 
     def _fit_linear_term(self, X, Y, sample_weight, validation, held_out_features, rng):
         """Fit the linear model on the network's training rows, then the blend on held-out ones.
@@ -760,6 +788,12 @@ default="auto"
             sample_weight=weight_held_out,
         )
         self.linear_term_ = linear_term
+        if self.verbose:
+            network_weight, linear_weight = self.blend_weights_
+            print(
+                f"Blend of {len(Y_held_out)} held-out rows: network weight "
+                f"{network_weight:.3f}, linear term weight {linear_weight:.3f}."
+            )
 
     def _tuned_thresholds(self, features, X, Y, sample_weight):
         """Per-label thresholds maximising F1 on the held-out part, by the package's policy.

@@ -165,7 +165,7 @@ def _fewest_labels(rows, row_sizes, rng):
     return fewest[rng.randint(len(fewest))]
 
 
-def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
+def multilabel_train_test_split_indices(Y, *, test_size, random_state=None, groups=None):
     """Split sample indices in two parts so that every label keeps its share in each.
 
     Iterative stratification (Sechidis, Tsoumakas and Vlahavas, 2011): the label with the
@@ -187,6 +187,11 @@ def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
     random_state : int, RandomState instance or None, default=None
         Breaks ties and orders the positives of a label. An int gives the same split on every
         call. NumPy's global random state is never used.
+    groups : array-like of shape (n_samples,), default=None
+        Group of each sample (e.g. one per distinct document): the samples of a group go to
+        the same part. The groups are then split as samples holding the union of their
+        members' labels, ``test_size`` counts groups, and part sizes in samples follow from
+        the groups' sizes.
 
     Returns
     -------
@@ -217,6 +222,8 @@ def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
     (1, 1, 1)
     """
     Y = _label_matrix(Y, name="Y")
+    if groups is not None:
+        return _split_groups(Y, np.asarray(groups), test_size, random_state)
     rng = check_random_state(random_state)
     n_samples, n_labels = Y.shape
     n_test = _n_test_samples(test_size, n_samples)
@@ -251,6 +258,29 @@ def multilabel_train_test_split_indices(Y, *, test_size, random_state=None):
 
     _repair_missing_labels(Y, part, totals, rng)
     return np.flatnonzero(part == 0), np.flatnonzero(part == 1)
+
+
+def _split_groups(Y, groups, test_size, random_state):
+    """Train and test indices with every group whole in one part (see ``groups``)."""
+    if groups.shape != (Y.shape[0],):
+        raise ValueError(
+            f"groups must hold one group per sample ({Y.shape[0]}); got shape {groups.shape}."
+        )
+    _, group = np.unique(groups, return_inverse=True)
+    n_groups = int(group.max(initial=-1)) + 1
+    members = sp.csr_matrix(
+        (np.ones(len(group), dtype=np.int64), (group, np.arange(len(group)))),
+        shape=(n_groups, len(group)),
+    )
+    # A group holds a label if any member does.
+    labels = (members @ Y).sign()
+    if labels.shape[1] == 1:  # one label: split as its two classes, 0 and 1
+        labels = labels.toarray().ravel()
+    _, test_groups = multilabel_train_test_split_indices(
+        labels, test_size=test_size, random_state=random_state
+    )
+    in_test = np.isin(group, test_groups)
+    return np.flatnonzero(~in_test), np.flatnonzero(in_test)
 
 
 def _assign_to_folds(rows, wanted, free, rng):

@@ -33,6 +33,26 @@ def fast(**params):
     return TextCNNClassifier(**{**FAST, "random_state": 0, **params})
 
 
+def reviews(n_per_class=30, seed=0):
+    """Distinct short reviews, ``n_per_class`` of each sentiment, and their labels.
+
+    Enough distinct documents for the held-out stages (early stopping, the linear term's
+    blend, thresholds), which copies of a few sentences do not give.
+    """
+    rng = np.random.RandomState(seed)
+    openers = ["a", "the", "this", "that", "one", "my"]
+    subjects = ["movie", "film", "story", "plot", "show", "cast", "script", "ending"]
+    words = {"pos": ["good", "great", "lovely", "fine"], "neg": ["awful", "bad", "boring", "dull"]}
+    texts, labels = [], []
+    for label, sentiment_words in words.items():
+        combos = [(o, w, s) for o in openers for w in sentiment_words for s in subjects]
+        for index in rng.permutation(len(combos))[:n_per_class]:
+            texts.append(" ".join(combos[index]))
+            labels.append(label)
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
 @pytest.fixture
 def sentiment():
     """A separable binary text problem: 32 documents."""

@@ -34,7 +34,7 @@ from tensorflow.python.framework import config as tf_config
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load_reuters
 from sk_textcnn.word_vectors import load_word_vectors, save_word_vectors
 
-from .conftest import FAST, NEGATIVE, POSITIVE, X_MULTI, Y_MULTI, fast
+from .conftest import FAST, NEGATIVE, POSITIVE, X_MULTI, Y_MULTI, fast, reviews
 
 
 @pytest.fixture(scope="module")
@@ -596,8 +596,9 @@ def test_keras_native_export_serves_the_same_probabilities(sentiment, tmp_path):
     )
 
 
-def test_keras_native_export_refuses_a_blended_classifier(sentiment, tmp_path):
-    pipeline = fitted_pipeline(sentiment)
+def test_keras_native_export_refuses_a_blended_classifier(tmp_path):
+    pipeline = fitted_pipeline(reviews())
+    assert pipeline[-1].linear_term_ is not None
     with pytest.raises(ValueError, match="linear_term=False to export"):
         pipeline[-1].export_network(tmp_path / "network.keras")
     assert not (tmp_path / "network.keras").exists()
@@ -891,7 +892,7 @@ def test_an_interrupted_refit_keeps_the_previous_model(monkeypatch):
 
 def test_a_refit_leaves_no_attribute_of_the_earlier_fit(vectors, sentiment):
     model = pipeline(vectors, early_stopping=True, threshold="auto", validation_fraction=0.25).fit(
-        *sentiment
+        *reviews()
     )
     classifier = model[-1]
     assert {"best_epoch_", "embedding_coverage_"} <= learned_attributes(classifier)
@@ -1002,3 +1003,63 @@ def test_decision_function_is_the_score_behind_every_prediction(linear_term):
     np.testing.assert_array_equal(
         multilabel.decision_function(X_MULTI) >= 0, multilabel.predict(X_MULTI) == 1
     )
+
+
+@pytest.fixture
+def recorded_splits(monkeypatch):
+    """The (train, held-out) index pairs of every internal validation split, as made."""
+    import sk_textcnn.classifier as module
+
+    splits = []
+    split = module.multilabel_train_test_split_indices
+
+    def recording(*args, **kwargs):
+        splits.append(split(*args, **kwargs))
+        return splits[-1]
+
+    monkeypatch.setattr(module, "multilabel_train_test_split_indices", recording)
+    return splits
+
+
+def documents_on_both_sides(X, train, held_out):
+    return {row.tobytes() for row in X[train]} & {row.tobytes() for row in X[held_out]}
+
+
+def test_copies_of_a_document_stay_on_one_side_of_the_held_out_split(recorded_splits):
+    texts, labels = reviews()
+    texts, labels = texts * 3 + texts[:20], labels * 3 + labels[:20]
+    ids = SequenceVectorizer().fit_transform(texts)
+    model = fast(epochs=2).fit(ids, labels)
+    ((train, held_out),) = recorded_splits
+    assert not documents_on_both_sides(np.asarray(ids), train, held_out)
+    # validation_fraction counts distinct documents: 6 of 60.
+    assert len({row.tobytes() for row in np.asarray(ids)[held_out]}) == 6
+    assert model.linear_term_ is not None and "val_loss" in model.history_
+
+
+def test_random_oversampling_puts_no_copy_on_both_sides(recorded_splits):
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    over_sampling = pytest.importorskip("imblearn.over_sampling")
+    texts, labels = reviews(n_per_class=60)
+    keep = [i for i, label in enumerate(labels) if label == "neg" or i % 4 == 0]
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    pipeline = imblearn_pipeline.make_pipeline(
+        SequenceVectorizer(),
+        over_sampling.RandomOverSampler(random_state=0),
+        TextCNNClassifier(**{**FAST, "random_state": 0, "epochs": 2}),
+    ).fit(texts, labels)
+    ((train, held_out),) = recorded_splits
+    resampled, _ = pipeline[1].fit_resample(pipeline[0].transform(texts), labels)
+    assert not documents_on_both_sides(np.asarray(resampled), train, held_out)
+    assert len(train) + len(held_out) == len(resampled) > len(texts)
+
+
+def test_too_few_distinct_documents_hold_nothing_out(sentiment, recorded_splits):
+    texts, labels = sentiment  # 8 distinct documents, 4 copies each
+    model = make_pipeline(SequenceVectorizer(), fast(threshold="auto")).fit(texts, labels)
+    classifier = model[-1]
+    assert recorded_splits == []
+    assert classifier.linear_term_ is None and set(classifier.history_) == {"loss"}
+    assert len(classifier.history_["loss"]) == classifier.epochs
+    np.testing.assert_array_equal(classifier.threshold_, [0.5])
+    np.testing.assert_array_equal(model.predict(texts), labels)

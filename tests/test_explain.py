@@ -18,7 +18,7 @@ from sk_textcnn import (
     top_ngrams,
 )
 
-from .conftest import FAST, NEGATIVE, POSITIVE
+from .conftest import FAST, NEGATIVE, POSITIVE, reviews
 
 # Short, long, with punctuation, capitals and out-of-vocabulary words, and empty.
 DOCUMENTS = [
@@ -94,14 +94,25 @@ def test_contributions_and_bias_sum_to_the_networks_score(target, request):
 @pytest.fixture(scope="module", params=["binary", "multiclass", "multilabel"])
 def blended(request):
     """The default model, network and linear term blended, on each kind of target."""
-    texts = (POSITIVE + NEGATIVE + TOPICS) * 3
+    texts, sentiments = reviews()
     y = {
-        "binary": (["pos"] * 4 + ["neg"] * 4 + ["pos"] * 3 + ["neg"] * 3) * 3,
-        "multiclass": (["pos"] * 4 + ["neg"] * 4 + ["topic"] * 6) * 3,
-        "multilabel": np.tile(np.vstack([MULTILABEL_Y[:4]] * 2 + [MULTILABEL_Y]), (3, 1)),
+        "binary": sentiments,
+        # Sentiment, or a third class for the stories.
+        "multiclass": [
+            "story" if "story" in text else label
+            for text, label in zip(texts, sentiments, strict=True)
+        ],
+        # Positive; about a film or movie; opened by "the".
+        "multilabel": np.array(
+            [
+                [label == "pos", "film" in text or "movie" in text, text.startswith("the ")]
+                for text, label in zip(texts, sentiments, strict=True)
+            ],
+            dtype=int,
+        ),
     }[request.param]
     pipeline = fit(texts, y, linear_term=True)
-    # On 42 documents the blend may drop a part (a weight of 0); here both weigh in.
+    # On 60 documents the blend may drop a part (a weight of 0); here both weigh in.
     pipeline[-1].blend_weights_ = np.array([0.8, 0.6])
     return pipeline
 
@@ -125,12 +136,16 @@ def test_explanations_of_the_blend_cover_both_parts_exactly(blended):
             assert contributions == sorted(contributions, reverse=True)
     # Constants only: one bias per label, whatever the document.
     assert len(biases) == len(classifier.classes_)
-    # The first document's words are all known: the linear term has each once, with its
-    # bigrams (binary and multiclass targets), credited to the first occurrence.
-    explained = explanations[0][classifier.classes_[0]]
-    linear = {(n.text, n.start, n.end) for n in explained.ngrams if n.source == "linear"}
-    unigrams = {("a", 0, 1), ("great", 1, 2), ("good", 2, 3), ("film", 3, 4)}
-    assert unigrams <= linear
+    # The linear term has each known token of a document once, credited to its first
+    # occurrence, and its bigrams (binary and multiclass targets).
+    # (Tokens past max_length are in neither part.)
+    ids = blended[0].transform(DOCUMENTS)
+    for explanation, row in zip(explanations, ids, strict=True):
+        explained = explanation[classifier.classes_[0]]
+        linear = {(n.text, n.start) for n in explained.ngrams if n.source == "linear"}
+        kept = explanation.tokens[: len(row)]
+        first = {(token, kept.index(token)) for token, i in zip(kept, row, strict=False) if i > 1}
+        assert {(text, start) for text, start in linear if " " not in text} == first
     assert {n.source for n in explained.ngrams} == {"network", "linear"}
     # The empty document has nothing but its bias.
     assert all(not explained.ngrams for explained in explanations[3])

@@ -172,3 +172,10 @@ def test_feature_spans_credit_each_feature_to_its_first_occurrence():
     assert spans == {2: (0, 1), 3: (1, 2), 6: (0, 2)} and code == 2 * 6 + 3
     # The columns are those of the TF-IDF features: every nonzero one has a span.
     assert set(term.features(row[None, :]).indices) == set(spans)
+
+
+def test_a_verbose_fit_reports_the_blend_weights(capsys):
+    model = fast(epochs=2, verbose=1).fit(X_MULTI, Y_MULTI)
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "Blend" in line]
+    network, linear = model.blend_weights_
+    assert f"network weight {network:.3f}, linear term weight {linear:.3f}" in line

@@ -28,6 +28,26 @@ def test_split_keeps_labels_with_two_positives_in_both_parts(seed):
     np.testing.assert_allclose(in_test[common] / totals[common], 0.2, atol=0.03)
 
 
+def test_split_keeps_each_group_whole_and_stratifies_the_groups():
+    rng = np.random.RandomState(0)
+    documents = imbalanced_indicator(n_samples=300, n_labels=10, seed=3)
+    copies = rng.randint(1, 6, size=len(documents))  # each document 1 to 5 times
+    groups = np.repeat(np.arange(len(documents)), copies)
+    Y = documents[groups]
+    train, test = multilabel_train_test_split_indices(
+        Y, test_size=0.2, random_state=0, groups=groups
+    )
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(Y)))
+    assert not set(groups[train]) & set(groups[test])
+    # test_size counts groups, and the labels of the groups keep their share.
+    assert len(set(groups[test])) == 60
+    in_test = documents[np.unique(groups[test])].sum(axis=0)
+    common = documents.sum(axis=0) >= 30
+    np.testing.assert_allclose(in_test[common] / documents.sum(axis=0)[common], 0.2, atol=0.04)
+    with pytest.raises(ValueError, match=r"groups must hold one group per sample \(%d\)" % len(Y)):
+        multilabel_train_test_split_indices(Y, test_size=0.2, groups=groups[:-1])
+
+
 @pytest.mark.parametrize(
     ("test_size", "n_test"), [(0.2, 200), (0.25, 250), (0.3333, 334), (137, 137)]
 )
