@@ -265,9 +265,11 @@ default="auto"
         ``on_epoch_end`` (logs: ``"loss"`` and, with a validation split, ``"val_loss"``,
         ``"val_micro_f1"``, ``"val_macro_f1"``), and ``on_train_end``. Setting
         ``model.stop_training`` ends training after the current step. ``CSVLogger``,
-        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. As
-        scikit-learn wants parameters left as given, each ``fit`` and ``partial_fit`` call
-        trains with fresh copies of these callbacks, kept as ``callbacks_``.
+        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. The
+        instances given are the ones called, so they keep what they record and, as in Keras,
+        a reference to the network. ``clone`` (``GridSearchCV`` included) and pickling give
+        copies of them as they were before this estimator first trained with them: a used
+        ``CSVLogger`` or ``TensorBoard`` holds files and writers that cannot be copied.
     verbose : int, default=0
         0 is silent; 1 shows Keras' progress bar for each epoch (steps, time left, running
         loss, and validation scores at its end); 2 or more prints one line per epoch.
@@ -309,9 +311,6 @@ default="auto"
         targets, one shared by all outputs otherwise.
     model_ : keras.Model
         The trained network; ``predict_proba`` blends its outputs with ``linear_term_``.
-    callbacks_ : list of keras.callbacks.Callback
-        The copies of ``callbacks`` that the last ``fit`` or ``partial_fit`` call ran, with
-        what they recorded; not kept by pickling.
     history_ : dict of list
         Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
         ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
@@ -946,10 +945,28 @@ default="auto"
                 )
         return callbacks
 
+    def _untrained_callbacks(self):
+        """``callbacks`` as they were before this estimator first trained with them."""
+        trained, fresh = getattr(self, "_fresh_callbacks", ((), None))
+        given = self.callbacks
+        if isinstance(given, list) and [id(c) for c in given] == [id(c) for c in trained]:
+            return fresh
+        return given
+
+    def __sklearn_clone__(self):
+        # scikit-learn deep-copies the parameters; the callbacks' untrained copies, as trained
+        # ones may not copy (see _train).
+        untrained = object.__new__(type(self))
+        untrained.__dict__ = {**vars(self), "callbacks": self._untrained_callbacks()}
+        return BaseEstimator.__sklearn_clone__(untrained)
+
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
-        # Copies, as fit must leave its parameters as they were (clone and pickle then work
-        # on them after a fit: a used CSVLogger holds a closed file, TensorBoard its writers).
-        self.callbacks_ = [copy.deepcopy(callback) for callback in self._check_callbacks()]
+        callbacks = self._check_callbacks()
+        if self._untrained_callbacks() is self.callbacks:
+            # Taken before their first training here, for clone and pickling: used callbacks
+            # hold the network, and a used CSVLogger or TensorBoard files and writers that
+            # neither deepcopy nor pickle can take.
+            self._fresh_callbacks = (tuple(callbacks), copy.deepcopy(callbacks))
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -958,7 +975,7 @@ default="auto"
             multiclass=self.target_type_ == "multiclass",
             jit_compile=self.jit_compile,
             verbose=self.verbose,
-            callbacks=self.callbacks_,
+            callbacks=callbacks,
         )
         with expected_retracing():
             best_epoch = loop.run(
@@ -1210,8 +1227,9 @@ default="auto"
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        # Used callbacks hold files, summary writers and the network: not kept.
-        state.pop("callbacks_", None)
+        # Used callbacks hold files, summary writers and the network: their untrained copies.
+        state["callbacks"] = self._untrained_callbacks()
+        state.pop("_fresh_callbacks", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.
