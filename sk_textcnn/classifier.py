@@ -1,11 +1,13 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import contextvars
 import copy
 import inspect
 import os
 import sys
 import tempfile
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -133,6 +135,21 @@ def _check_label_types(y):
             f"y mixes labels of different types, e.g. {examples}; give every label the same "
             "type, e.g. y.astype(str)."
         )
+
+
+# Set while sk_textcnn.save writes a model: callbacks are the user's code, and a file that runs
+# no code when opened cannot hold them.
+_LEAVE_OUT_CALLBACKS = contextvars.ContextVar("leave_out_callbacks", default=False)
+
+
+@contextmanager
+def callbacks_left_out():
+    """Within this context the state of a TextCNNClassifier holds ``callbacks=None``."""
+    token = _LEAVE_OUT_CALLBACKS.set(True)
+    try:
+        yield
+    finally:
+        _LEAVE_OUT_CALLBACKS.reset(token)
 
 
 class TextCNNClassifier(KerasClassifier):
@@ -1228,7 +1245,7 @@ default="auto"
     def __getstate__(self):
         state = self.__dict__.copy()
         # Used callbacks hold files, summary writers and the network: their untrained copies.
-        state["callbacks"] = self._untrained_callbacks()
+        state["callbacks"] = None if _LEAVE_OUT_CALLBACKS.get() else self._untrained_callbacks()
         state.pop("_fresh_callbacks", None)
         model = state.pop("model_", None)
         if model is not None:
