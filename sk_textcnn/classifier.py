@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -47,6 +47,11 @@ from sk_textcnn._linear import (
 )
 from sk_textcnn._multilabel import (
     check_indicator_values,
+    fit_label_lists,
+    is_label_lists,
+    label_indicator,
+    label_lists,
+    multilabel_score,
     predicted_indicator,
     set_multilabel_tags,
 )
@@ -294,7 +299,10 @@ default="auto"
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels, or label indices ``0 .. n_labels - 1`` for multi-label targets.
+        Class labels; for multi-label targets the label names, sorted, when ``y`` was a list of
+        label lists, else the indicator's column indices ``0 .. n_labels - 1``.
+    label_lists_ : bool
+        Whether ``y`` was a list of label lists, so that ``predict`` returns one.
     target_type_ : {"binary", "multiclass", "multilabel-indicator"}
         Kind of target seen in ``fit``.
     n_features_in_ : int
@@ -459,7 +467,6 @@ default="auto"
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
     set_params = BaseEstimator.set_params
     __repr__ = BaseEstimator.__repr__
-    score = ClassifierMixin.score
 
     def __sklearn_tags__(self):
         tags = BaseEstimator.__sklearn_tags__(self)
@@ -526,7 +533,7 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids, 0 being padding.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
             Targets, which fix the classes or labels.
 
         Returns
@@ -574,6 +581,13 @@ default="auto"
 
     def _encode_target(self, y, classes=None):
         """Learn the label encoding from y (or ``classes``) and return the training target."""
+        self.label_lists_ = is_label_lists(y)
+        if self.label_lists_:
+            self.target_type_, self.sparse_output_ = "multilabel-indicator", False
+            self.classes_, Y = fit_label_lists(y, classes)
+            Y = Y.astype(np.float32)
+            self._warn_constant_labels(Y)
+            return Y
         _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
@@ -677,8 +691,13 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids, 0 being padding, as :class:`SequenceVectorizer` produces.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a multi-label indicator matrix (dense or sparse).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            Class labels; for multi-label targets an indicator matrix (dense or sparse) or one
+            list (tuple, set) of str or int labels per sample, possibly empty, as
+            :class:`~sklearn.preprocessing.MultiLabelBinarizer` takes. Equally long lists of
+            0 and 1 are read as an indicator matrix, as scikit-learn reads them. Splitters and
+            scorers of scikit-learn (``GridSearchCV``, ``cross_validate``) refuse label lists:
+            give them an indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative, finite weight of each sample in the loss.
 
@@ -1099,8 +1118,10 @@ default="auto"
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels), or list of tuple
+            Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was, or,
+            when ``y`` was a list of label lists, a tuple of labels per sample, as
+            ``MultiLabelBinarizer.inverse_transform`` gives.
         """
         outputs = self._outputs_of_ids(self._known_ids(X))
         if self.target_type_ == "multiclass":
@@ -1108,12 +1129,32 @@ default="auto"
         threshold = self._check_threshold()
         if self.target_type_ == "binary":
             return self.classes_[(outputs[:, 0] >= threshold[0]).astype(int)]
-        return predicted_indicator(
+        decisions = predicted_indicator(
             outputs,
             threshold,
             at_least_one_label=self.at_least_one_label,
             sparse_output=self.sparse_output_,
         )
+        return label_lists(decisions, self.classes_) if self.label_lists_ else decisions
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)``: for multi-label targets the share of exact label sets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            True labels, in any form ``fit`` takes; label lists may only hold labels seen in
+            ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+        """
+        return multilabel_score(self, X, y, sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the fitted network for one more epoch on ``X`` and ``y``.
@@ -1126,11 +1167,12 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Targets, with the labels seen in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            Targets, in a form ``fit`` takes, with the labels seen before (label lists of a
+            network built on an indicator matrix name its columns ``0 .. n_labels - 1``).
         classes : array-like of shape (n_classes,), default=None
-            All classes, on the first call when ``y`` may not hold each of them; ignored
-            afterwards and for multi-label targets.
+            All classes (for label lists, all label names), on the first call when ``y`` may
+            not hold each of them; ignored afterwards and for indicator matrices.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss.
 
@@ -1173,6 +1215,8 @@ default="auto"
 
     def _encode_known_target(self, y):
         """Encode y with the labels learned in ``fit``."""
+        if self.target_type_ == "multilabel-indicator" and is_label_lists(y):
+            return label_indicator(y, self.classes_).astype(np.float32)
         if self.target_type_ == "multilabel-indicator":
             check_indicator_values(y)
             Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
@@ -1193,6 +1237,8 @@ default="auto"
 
     def _decode_target(self, Y):
         """The labels of training targets made by ``_encode_known_target``."""
+        if self.label_lists_:
+            return label_lists(Y, self.classes_)
         if self.target_type_ == "multilabel-indicator":
             return np.asarray(Y).astype(int)
         return self.classes_[np.asarray(Y).astype(int).reshape(len(Y))]
