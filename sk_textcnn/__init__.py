@@ -12,6 +12,7 @@ from sk_textcnn.datasets import load_reuters  # noqa: E402
 from sk_textcnn.ensemble import MultiLabelVotingClassifier, make_multilabel_ensemble  # noqa: E402
 from sk_textcnn.explanations import Explanation, explain, top_ngrams  # noqa: E402
 from sk_textcnn.model_selection import multilabel_train_test_split_indices  # noqa: E402
+from sk_textcnn.persistence import load, save  # noqa: E402
 from sk_textcnn.thresholds import (  # noqa: E402
     MultiLabelThresholdClassifier,
     label_decisions,
@@ -30,10 +31,12 @@ __all__ = [
     "__version__",
     "explain",
     "label_decisions",
+    "load",
     "load_reuters",
     "load_word_vectors",
     "make_multilabel_ensemble",
     "multilabel_train_test_split_indices",
+    "save",
     "save_word_vectors",
     "top_ngrams",
     "tune_thresholds",

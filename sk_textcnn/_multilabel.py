@@ -1,10 +1,77 @@
 """What the multi-label estimators share: the target check, probabilities, decisions and tags."""
 
+from collections.abc import Iterable
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+
+def is_label_lists(y):
+    """Whether ``y`` holds one list (tuple, set) of labels per sample, as most multi-label data
+    arrives and as :class:`~sklearn.preprocessing.MultiLabelBinarizer` takes it.
+
+    Equally long lists of 0 and 1 (at least two each) are what scikit-learn reads as an
+    indicator matrix, and stay one.
+    """
+    if isinstance(y, (str, bytes)) or sp.issparse(y) or getattr(y, "ndim", 1) != 1:
+        return False
+    if not isinstance(y, Iterable):
+        return False
+    items = list(y)
+    if not items or not all(isinstance(labels, (list, tuple, set, frozenset)) for labels in items):
+        return False
+    try:
+        return type_of_target(items) != "multilabel-indicator"
+    except ValueError:  # lists of different lengths: "legacy multi-label data representation"
+        return True
+
+
+def fit_label_lists(y, classes=None):
+    """The label names of label lists ``y`` (or ``classes``), sorted, and y's indicator matrix."""
+    names = {label for labels in y for label in labels} if classes is None else set(classes)
+    try:
+        names = np.asarray(sorted(names))
+    except TypeError:
+        raise TypeError(
+            "y mixes labels that cannot be sorted together (such as str and int); give every "
+            "label the same type."
+        ) from None
+    if not names.size:
+        raise ValueError("y holds no label: every sample's label list is empty.")
+    return names, label_indicator(y, names)
+
+
+def label_indicator(y, classes):
+    """The 0/1 matrix of label lists ``y`` over ``classes``, refusing labels not among them."""
+    unseen = {label for labels in y for label in labels}.difference(classes.tolist())
+    if unseen:
+        raise ValueError(f"y contains labels not seen in fit: {sorted(unseen, key=repr)!r}.")
+    return MultiLabelBinarizer(classes=classes).fit_transform(y)
+
+
+def label_lists(decisions, classes):
+    """The labels of each row of an indicator matrix, as ``MultiLabelBinarizer`` gives them."""
+    return [tuple(classes[np.flatnonzero(row)].tolist()) for row in np.asarray(decisions)]
+
+
+def multilabel_score(estimator, X, y, sample_weight=None):
+    """``ClassifierMixin.score`` (subset accuracy for multi-label targets), where ``y`` or the
+    predictions may be label lists."""
+    check_is_fitted(estimator)
+    given_lists = is_label_lists(y)
+    if not (given_lists or estimator.label_lists_):
+        return ClassifierMixin.score(estimator, X, y, sample_weight)
+    Y = label_indicator(y, estimator.classes_) if given_lists else y
+    predicted = estimator.predict(X)
+    if estimator.label_lists_:
+        predicted = label_indicator(predicted, estimator.classes_)
+    return accuracy_score(Y, predicted, sample_weight=sample_weight)
 
 
 def multilabel_target(estimator, X, y):

@@ -1,5 +1,6 @@
 """TextCNNClassifier: a Kim-style convolutional text classifier as a scikit-learn estimator."""
 
+import contextvars
 import copy
 import inspect
 import math
@@ -7,6 +8,7 @@ import os
 import sys
 import tempfile
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -45,6 +47,11 @@ from sk_textcnn._linear import (
 )
 from sk_textcnn._multilabel import (
     check_indicator_values,
+    fit_label_lists,
+    is_label_lists,
+    label_indicator,
+    label_lists,
+    multilabel_score,
     predicted_indicator,
     set_multilabel_tags,
 )
@@ -141,6 +148,21 @@ def _check_label_types(y):
             f"y mixes labels of different types, e.g. {examples}; give every label the same "
             "type, e.g. y.astype(str)."
         )
+
+
+# Set while sk_textcnn.save writes a model: callbacks are the user's code, and a file that runs
+# no code when opened cannot hold them.
+_LEAVE_OUT_CALLBACKS = contextvars.ContextVar("leave_out_callbacks", default=False)
+
+
+@contextmanager
+def callbacks_left_out():
+    """Within this context the state of a TextCNNClassifier holds ``callbacks=None``."""
+    token = _LEAVE_OUT_CALLBACKS.set(True)
+    try:
+        yield
+    finally:
+        _LEAVE_OUT_CALLBACKS.reset(token)
 
 
 class TextCNNClassifier(KerasClassifier):
@@ -277,9 +299,11 @@ default="auto"
         ``on_epoch_end`` (logs: ``"loss"`` and, with a validation split, ``"val_loss"``,
         ``"val_micro_f1"``, ``"val_macro_f1"``), and ``on_train_end``. Setting
         ``model.stop_training`` ends training after the current step. ``CSVLogger``,
-        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. As
-        scikit-learn wants parameters left as given, each ``fit`` and ``partial_fit`` call
-        trains with fresh copies of these callbacks, kept as ``callbacks_``.
+        ``TensorBoard``, ``TerminateOnNaN`` and the like work as with ``Model.fit``. The
+        instances given are the ones called, so they keep what they record and, as in Keras,
+        a reference to the network. ``clone`` (``GridSearchCV`` included) and pickling give
+        copies of them as they were before this estimator first trained with them: a used
+        ``CSVLogger`` or ``TensorBoard`` holds files and writers that cannot be copied.
     verbose : int, default=0
         0 is silent; 1 shows Keras' progress bar for each epoch (steps, time left, running
         loss, and validation scores at its end); 2 or more prints one line per epoch.
@@ -287,7 +311,10 @@ default="auto"
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels, or label indices ``0 .. n_labels - 1`` for multi-label targets.
+        Class labels; for multi-label targets the label names, sorted, when ``y`` was a list of
+        label lists, else the indicator's column indices ``0 .. n_labels - 1``.
+    label_lists_ : bool
+        Whether ``y`` was a list of label lists, so that ``predict`` returns one.
     target_type_ : {"binary", "multiclass", "multilabel-indicator"}
         Kind of target seen in ``fit``.
     n_features_in_ : int
@@ -321,9 +348,6 @@ default="auto"
         targets, one shared by all outputs otherwise.
     model_ : keras.Model
         The trained network; ``predict_proba`` blends its outputs with ``linear_term_``.
-    callbacks_ : list of keras.callbacks.Callback
-        The copies of ``callbacks`` that the last ``fit`` or ``partial_fit`` call ran, with
-        what they recorded; not kept by pickling.
     history_ : dict of list
         Per-epoch training ``"loss"``; with a validation split also ``"val_loss"``,
         ``"val_micro_f1"`` and ``"val_macro_f1"`` (decisions at 0.5, or argmax).
@@ -455,7 +479,6 @@ default="auto"
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
     set_params = BaseEstimator.set_params
     __repr__ = BaseEstimator.__repr__
-    score = ClassifierMixin.score
 
     def __sklearn_tags__(self):
         tags = BaseEstimator.__sklearn_tags__(self)
@@ -522,7 +545,7 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids, 0 being padding.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
             Targets, which fix the classes or labels.
 
         Returns
@@ -570,6 +593,13 @@ default="auto"
 
     def _encode_target(self, y, classes=None):
         """Learn the label encoding from y (or ``classes``) and return the training target."""
+        self.label_lists_ = is_label_lists(y)
+        if self.label_lists_:
+            self.target_type_, self.sparse_output_ = "multilabel-indicator", False
+            self.classes_, Y = fit_label_lists(y, classes)
+            Y = Y.astype(np.float32)
+            self._warn_constant_labels(Y)
+            return Y
         _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")
@@ -673,8 +703,13 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids, 0 being padding, as :class:`SequenceVectorizer` produces.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a multi-label indicator matrix (dense or sparse).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            Class labels; for multi-label targets an indicator matrix (dense or sparse) or one
+            list (tuple, set) of str or int labels per sample, possibly empty, as
+            :class:`~sklearn.preprocessing.MultiLabelBinarizer` takes. Equally long lists of
+            0 and 1 are read as an indicator matrix, as scikit-learn reads them. Splitters and
+            scorers of scikit-learn (``GridSearchCV``, ``cross_validate``) refuse label lists:
+            give them an indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative, finite weight of each sample in the loss.
 
@@ -991,10 +1026,28 @@ default="auto"
                 )
         return callbacks
 
+    def _untrained_callbacks(self):
+        """``callbacks`` as they were before this estimator first trained with them."""
+        trained, fresh = getattr(self, "_fresh_callbacks", ((), None))
+        given = self.callbacks
+        if isinstance(given, list) and [id(c) for c in given] == [id(c) for c in trained]:
+            return fresh
+        return given
+
+    def __sklearn_clone__(self):
+        # scikit-learn deep-copies the parameters; the callbacks' untrained copies, as trained
+        # ones may not copy (see _train).
+        untrained = object.__new__(type(self))
+        untrained.__dict__ = {**vars(self), "callbacks": self._untrained_callbacks()}
+        return BaseEstimator.__sklearn_clone__(untrained)
+
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
-        # Copies, as fit must leave its parameters as they were (clone and pickle then work
-        # on them after a fit: a used CSVLogger holds a closed file, TensorBoard its writers).
-        self.callbacks_ = [copy.deepcopy(callback) for callback in self._check_callbacks()]
+        callbacks = self._check_callbacks()
+        if self._untrained_callbacks() is self.callbacks:
+            # Taken before their first training here, for clone and pickling: used callbacks
+            # hold the network, and a used CSVLogger or TensorBoard files and writers that
+            # neither deepcopy nor pickle can take.
+            self._fresh_callbacks = (tuple(callbacks), copy.deepcopy(callbacks))
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -1003,7 +1056,7 @@ default="auto"
             multiclass=self.target_type_ == "multiclass",
             jit_compile=self.jit_compile,
             verbose=self.verbose,
-            callbacks=self.callbacks_,
+            callbacks=callbacks,
         )
         with expected_retracing():
             best_epoch = loop.run(
@@ -1115,8 +1168,10 @@ default="auto"
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels), or list of tuple
+            Class labels; for multi-label targets an indicator matrix, sparse if ``y`` was, or,
+            when ``y`` was a list of label lists, a tuple of labels per sample, as
+            ``MultiLabelBinarizer.inverse_transform`` gives.
         """
         return self._labels_of_outputs(self._outputs_of_ids(self._known_ids(X)))
 
@@ -1127,12 +1182,32 @@ default="auto"
         threshold = self._check_threshold()
         if self.target_type_ == "binary":
             return self.classes_[(outputs[:, 0] >= threshold[0]).astype(int)]
-        return predicted_indicator(
+        decisions = predicted_indicator(
             outputs,
             threshold,
             at_least_one_label=self.at_least_one_label,
             sparse_output=self.sparse_output_,
         )
+        return label_lists(decisions, self.classes_) if self.label_lists_ else decisions
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)``: for multi-label targets the share of exact label sets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_positions)
+            Token ids.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            True labels, in any form ``fit`` takes; label lists may only hold labels seen in
+            ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+        """
+        return multilabel_score(self, X, y, sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the fitted network for one more epoch on ``X`` and ``y``.
@@ -1145,11 +1220,12 @@ default="auto"
         ----------
         X : array-like of shape (n_samples, n_positions)
             Token ids.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Targets, with the labels seen in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            Targets, in a form ``fit`` takes, with the labels seen before (label lists of a
+            network built on an indicator matrix name its columns ``0 .. n_labels - 1``).
         classes : array-like of shape (n_classes,), default=None
-            All classes, on the first call when ``y`` may not hold each of them; ignored
-            afterwards and for multi-label targets.
+            All classes (for label lists, all label names), on the first call when ``y`` may
+            not hold each of them; ignored afterwards and for indicator matrices.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss.
 
@@ -1192,6 +1268,8 @@ default="auto"
 
     def _encode_known_target(self, y):
         """Encode y with the labels learned in ``fit``."""
+        if self.target_type_ == "multilabel-indicator" and is_label_lists(y):
+            return label_indicator(y, self.classes_).astype(np.float32)
         if self.target_type_ == "multilabel-indicator":
             check_indicator_values(y)
             Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
@@ -1212,6 +1290,8 @@ default="auto"
 
     def _decode_target(self, Y):
         """The labels of training targets made by ``_encode_known_target``."""
+        if self.label_lists_:
+            return label_lists(Y, self.classes_)
         if self.target_type_ == "multilabel-indicator":
             return np.asarray(Y).astype(int)
         return self.classes_[np.asarray(Y).astype(int).reshape(len(Y))]
@@ -1263,8 +1343,9 @@ default="auto"
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        # Used callbacks hold files, summary writers and the network: not kept.
-        state.pop("callbacks_", None)
+        # Used callbacks hold files, summary writers and the network: their untrained copies.
+        state["callbacks"] = None if _LEAVE_OUT_CALLBACKS.get() else self._untrained_callbacks()
+        state.pop("_fresh_callbacks", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.

@@ -1,9 +1,12 @@
 """The ``sk-textcnn`` command: train, evaluate, predict and explain text classifiers from the shell.
 
 ``sk-textcnn train DATA --model OUT`` fits ``SequenceVectorizer() -> TextCNNClassifier()`` (or,
-with ``--recommended``, :func:`~sk_textcnn.make_multilabel_ensemble`) and saves it with joblib as
-a dict: ``{"format": "sk-textcnn model", "model": <the fitted estimator>, "labels": [names],
-"multilabel": bool, ...}``, so ``joblib.load(OUT)["model"]`` is an ordinary scikit-learn estimator.
+with ``--recommended``, :func:`~sk_textcnn.make_multilabel_ensemble`) and saves it to exactly
+the path given, with :func:`sk_textcnn.save` (a skops file, which runs no code when opened), as a
+dict: ``{"format": "sk-textcnn model", "model": <the fitted estimator>, "labels": [names],
+"multilabel": bool, ...}``, so ``sk_textcnn.load(OUT)["model"]`` is an ordinary scikit-learn
+estimator. ``evaluate``, ``predict`` and ``explain`` read such files, and with ``--allow-pickle``
+also the joblib pickles that earlier versions wrote.
 ``labels`` names the model's outputs: the classes for one label per document, the indicator
 columns for multi-label models. Every bad input ends the command with status 2 and one line on
 stderr naming the file, line, column or parameter.
@@ -15,6 +18,7 @@ import os
 import sys
 import tempfile
 import warnings
+import zipfile
 from contextlib import contextmanager, nullcontext
 from itertools import islice
 from pathlib import Path
@@ -26,7 +30,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from sk_textcnn import SequenceVectorizer, TextCNNClassifier, make_multilabel_ensemble
+from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load, make_multilabel_ensemble, save
 from sk_textcnn._text_data import FORMATS, STDIN, DataError, iter_documents, read_labelled
 from sk_textcnn._version import __version__
 
@@ -150,21 +154,30 @@ def _save_model(path, model, labels, multilabel):
         "multilabel": bool(multilabel),
     }
     with _atomic_file(path, "wb") as handle:
-        joblib.dump(saved, handle)
+        save(saved, handle)
 
 
-def _load_model(path):
+def _load_model(path, allow_pickle):
+    """The dict ``_save_model`` wrote; with ``allow_pickle`` also from a pickle (joblib) file."""
     if not Path(path).is_file():
         raise CommandError(f"{path}: no such model file.")
-    try:
-        saved = joblib.load(path)
-    except Exception as error:  # unpickling foreign bytes can raise anything
-        raise CommandError(
-            f"{path}: not an sk-textcnn model ({type(error).__name__} while loading it)."
-        ) from None
+    # A skops file is a zip archive; anything else is unpickled only when allowed.
+    if allow_pickle and not zipfile.is_zipfile(path):
+        try:
+            saved = joblib.load(path)
+        except Exception as error:  # unpickling foreign bytes can raise anything
+            raise CommandError(
+                f"{path}: not an sk-textcnn model ({type(error).__name__} while loading it)."
+            ) from None
+    else:
+        try:
+            saved = load(path)
+        except ValueError as error:  # load's messages name the file and what it holds
+            hint = "" if zipfile.is_zipfile(path) else " --allow-pickle opens a pickle you trust."
+            raise CommandError(f"{error}{hint}") from None
     if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
         raise CommandError(
-            f"{path}: not an sk-textcnn model (a joblib file, but not one written by "
+            f"{path}: not an sk-textcnn model (a model file, but not one written by "
             f"'{PROG} train')."
         )
     return saved
@@ -357,7 +370,7 @@ def _write_plots(folder, model, texts, y_true, y_pred, all_labels, saved, data):
 
 
 def _evaluate(args):
-    saved = _load_model(args.model)
+    saved = _load_model(args.model, args.allow_pickle)
     _check_folder_of(args.json)
     if args.plots is not None:
         _pyplot()  # fail before predicting when matplotlib is missing
@@ -438,7 +451,7 @@ def _prediction_records(saved, texts, with_proba):
 
 
 def _predict(args):
-    saved = _load_model(args.model)
+    saved = _load_model(args.model, args.allow_pickle)
     documents = iter_documents(args.data, with_labels=False, **_reader_options(args))
     output = nullcontext(sys.stdout) if args.out is None else _atomic_file(args.out)
     with output as handle:
@@ -463,7 +476,7 @@ def _explain(args):
     # Imported here: only this command needs it.
     from sk_textcnn.explanations import explain
 
-    saved = _load_model(args.model)
+    saved = _load_model(args.model, args.allow_pickle)
     model = saved["model"]
     if not isinstance(model, Pipeline):
         # make_multilabel_ensemble(): its network is what can be explained exactly.
@@ -516,6 +529,15 @@ def _add_reader_options(parser, *, labels):
         parser.add_argument("--label-sep", help="separator of several labels in one cell, e.g. '|'")
 
 
+def _add_allow_pickle(parser):
+    parser.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="also open MODEL if it is a pickle (joblib), as earlier versions saved; a pickle "
+        "runs code when opened, so only for files you trust",
+    )
+
+
 def build_parser():
     """The argument parser of ``sk-textcnn``."""
     data_help = (
@@ -534,10 +556,10 @@ def build_parser():
         "train",
         help="fit a model on labelled documents and save it",
         description="Fit SequenceVectorizer -> TextCNNClassifier (or, with --recommended, "
-        "make_multilabel_ensemble()) and save it with joblib. Multi-label is detected from the "
-        "data: any document with other than one label. A model file is a pickle: load only "
-        "files you trust.",
-        epilog=f"example: {PROG} train train.jsonl --model model.joblib --set epochs=5 "
+        "make_multilabel_ensemble()) and save it to OUT as given, as a skops file "
+        "(sk_textcnn.save), which runs no code when opened. Multi-label is detected from the "
+        "data: any document with other than one label.",
+        epilog=f"example: {PROG} train train.jsonl --model model.skops --set epochs=5 "
         "--set filter_sizes=3,4,5",
     )
     train.add_argument("data", metavar="DATA", help=data_help)
@@ -579,6 +601,7 @@ def build_parser():
         help=f"write {', '.join(PLOT_FILES)} to this folder (needs matplotlib)",
     )
     _add_reader_options(evaluate, labels=True)
+    _add_allow_pickle(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
     predict = commands.add_parser(
@@ -596,6 +619,7 @@ def build_parser():
     predict.add_argument("--proba", action="store_true", help="add every label's probability")
     predict.add_argument("--out", metavar="FILE", help="write here instead of to stdout")
     _add_reader_options(predict, labels=False)
+    _add_allow_pickle(predict)
     predict.set_defaults(run=_predict)
 
     explain = commands.add_parser(
@@ -617,6 +641,7 @@ def build_parser():
     explain.add_argument(
         "--top-k", type=int, default=5, metavar="K", help="n-grams shown per label (5)"
     )
+    _add_allow_pickle(explain)
     explain.set_defaults(run=_explain)
     return parser
 

@@ -34,7 +34,11 @@ from sk_textcnn._compat import (
     _safe_indexing,
 )
 from sk_textcnn._multilabel import (
+    fit_label_lists,
+    is_label_lists,
     label_decisions,
+    label_lists,
+    multilabel_score,
     multilabel_target,
     positive_proba,
     predicted_indicator,
@@ -426,7 +430,10 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Whether ``predict`` gives every sample a label: ``at_least_one_label``, with "auto"
         resolved on the training labels.
     classes_ : ndarray of shape (n_labels,)
-        Label indices ``0 .. n_labels - 1``.
+        The label names, sorted, when ``y`` was a list of label lists; else the indicator's
+        column indices ``0 .. n_labels - 1``.
+    label_lists_ : bool
+        Whether ``y`` was a list of label lists, and so ``predict`` returns one.
     sparse_output_ : bool
         Whether ``y`` was a sparse matrix, and so ``predict`` returns one.
     n_features_in_ : int
@@ -532,8 +539,10 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         ----------
         X : array-like of shape (n_samples, ...) or list of str
             Whatever ``estimator`` takes, e.g. raw documents for a text pipeline.
-        y : {array-like, sparse matrix} of shape (n_samples, n_labels)
-            Multi-label indicator matrix.
+        y : {array-like, sparse matrix} of shape (n_samples, n_labels) or list of label lists
+            Multi-label indicator matrix, or one list (tuple, set) of str or int labels per
+            sample, possibly empty; ``estimator`` is fitted on its indicator matrix, whose
+            columns are ``classes_``.
         **fit_params : dict
             Passed to ``estimator.fit`` (sliced to the training part where they hold one value
             per sample). With metadata routing enabled, routed parameters instead.
@@ -543,6 +552,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self : MultiLabelThresholdClassifier
             The fitted classifier.
         """
+        self.label_lists_ = is_label_lists(y)
+        if self.label_lists_:
+            classes, y = fit_label_lists(y)
         y = multilabel_target(self, X, y)
         if _routing_enabled():
             params = process_routing(self, "fit", **fit_params).estimator.fit
@@ -608,7 +620,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             self.at_least_one_label_ = bool((np.asarray(y.sum(axis=1)).ravel() > 0).all())
         else:
             self.at_least_one_label_ = self.at_least_one_label
-        self.classes_ = np.arange(y.shape[1])
+        self.classes_ = classes if self.label_lists_ else np.arange(y.shape[1])
         for attribute in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))
@@ -641,15 +653,35 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
 
         Returns
         -------
-        y_pred : {ndarray, sparse matrix} of shape (n_samples, n_labels)
-            Indicator matrix of ints; CSR if ``y`` was sparse in ``fit``.
+        y_pred : {ndarray, sparse matrix} of shape (n_samples, n_labels) or list of tuple
+            Indicator matrix of ints; CSR if ``y`` was sparse in ``fit``; a tuple of labels per
+            sample if ``y`` was a list of label lists.
         """
-        return predicted_indicator(
+        decisions = predicted_indicator(
             self.predict_proba(X),
             self.thresholds_,
             at_least_one_label=self.at_least_one_label_,
             sparse_output=self.sparse_output_,
         )
+        return label_lists(decisions, self.classes_) if self.label_lists_ else decisions
+
+    def score(self, X, y, sample_weight=None):
+        """Subset accuracy of ``predict(X)``: the share of samples given exactly their labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...) or list of str
+            Samples, as ``estimator`` takes them.
+        y : {array-like, sparse matrix} of shape (n_samples, n_labels) or list of label lists
+            True labels; label lists may only hold labels seen in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+        """
+        return multilabel_score(self, X, y, sample_weight)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

@@ -21,17 +21,22 @@ def check_documents(raw_documents, *, name="raw_documents"):
     """Return ``raw_documents`` as a list of str, or raise a clear error.
 
     A bare string is refused (it would be read as one document per character), and so is any
-    item that is not a str, by its position.
+    item that is not a str, by its position. One column of documents (a one-column DataFrame
+    or an array of shape (n, 1)) is read as that column.
     """
     if isinstance(raw_documents, (str, bytes)):
         raise ValueError(
             f"Iterable over raw text documents expected, {type(raw_documents).__name__} object "
             f"received for {name}. Wrap a single document in a list: [document]."
         )
-    if getattr(raw_documents, "ndim", 1) != 1:
+    shape = getattr(raw_documents, "shape", ())
+    if len(shape) == 2 and shape[1] == 1 and hasattr(raw_documents, "__array__"):
+        # What df[["text"]], a ColumnTransformer given ["text"] and mlflow's pyfunc pass on.
+        raw_documents = np.asarray(raw_documents, dtype=object)[:, 0]
+    elif getattr(raw_documents, "ndim", 1) != 1:
         raise ValueError(
-            f"{name} must be a 1-D collection of str documents, got an array with "
-            f"shape {raw_documents.shape}."
+            f"{name} must be a 1-D collection of str documents or a single column of them, "
+            f"got an array with shape {raw_documents.shape}."
         )
     if not isinstance(raw_documents, Iterable):
         raise TypeError(
@@ -56,7 +61,10 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
     :class:`~sklearn.feature_extraction.text.CountVectorizer` does (unigrams), with the same
     parameters. Id ``0`` is padding and id ``1`` stands for any out-of-vocabulary token; learned
     tokens get ids from ``2`` upwards, most frequent first (ties broken alphabetically), so the
-    same corpus always gives the same ids.
+    same corpus always gives the same ids. Documents come as any iterable of str, or as one
+    column of them (a one-column DataFrame or an array of shape (n_documents, 1)), as
+    ``ColumnTransformer([("text", SequenceVectorizer(), ["text"])])`` and mlflow's pyfunc
+    pass them on.
 
     Parameters
     ----------
@@ -231,7 +239,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        raw_documents : iterable of str
+        raw_documents : iterable of str or array-like of shape (n_documents, 1)
             Training documents.
         y : None
             Ignored.
@@ -324,7 +332,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        raw_documents : iterable of str
+        raw_documents : iterable of str or array-like of shape (n_documents, 1)
             Documents to encode.
 
         Returns
@@ -367,7 +375,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        raw_documents : iterable of str
+        raw_documents : iterable of str or array-like of shape (n_documents, 1)
             Training documents.
         y : None
             Ignored.

@@ -27,7 +27,7 @@ from sklearn.model_selection import (
 )
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 from tensorflow.python.framework import config as tf_config
 
@@ -91,6 +91,80 @@ def test_sparse_multilabel_target_gives_sparse_predictions():
     model = fast(epochs=2).fit(X_MULTI, sp.csr_matrix(Y_MULTI))
     predicted = model.predict(X_MULTI)
     assert sp.issparse(predicted) and predicted.shape == (60, 3)
+
+
+LABEL_NAMES = np.array(["acq", "earn", "grain"])  # sorted: the columns of Y_MULTI in order
+
+
+def as_label_lists(Y, names=LABEL_NAMES, kind=list):
+    return [kind(names[row == 1].tolist()) for row in np.asarray(Y)]
+
+
+@pytest.mark.parametrize(
+    "names, kind",
+    [(LABEL_NAMES, list), (LABEL_NAMES, tuple), (LABEL_NAMES, set), (np.array([3, 10, 20]), list)],
+)
+def test_label_lists_fit_predict_and_score_as_their_indicator_matrix(multilabel_model, names, kind):
+    lists = as_label_lists(Y_MULTI, names, kind)
+    assert lists[4] == kind()  # documents without a label: empty lists
+    model = fast(epochs=30).fit(X_MULTI, lists)
+    assert model.label_lists_ and model.classes_.tolist() == names.tolist()
+    # The same network as on the indicator matrix, whose columns are the sorted labels.
+    np.testing.assert_array_equal(
+        model.predict_proba(X_MULTI), multilabel_model.predict_proba(X_MULTI)
+    )
+    predicted = model.predict(X_MULTI)
+    binarizer = MultiLabelBinarizer(classes=names).fit(lists)
+    assert predicted == binarizer.inverse_transform(multilabel_model.predict(X_MULTI))
+    assert all(type(labels) is tuple for labels in predicted)
+    assert model.score(X_MULTI, lists) == multilabel_model.score(X_MULTI, Y_MULTI) > 0.8
+    # Either form of y scores either model.
+    assert multilabel_model.score(X_MULTI, as_label_lists(Y_MULTI, np.arange(3))) == (
+        model.score(X_MULTI, binarizer.transform(lists))
+    )
+    assert model.target_encoder.inverse_transform(model.target_encoder.transform(lists)) == [
+        tuple(sorted(labels)) for labels in lists
+    ]
+
+
+def test_label_lists_in_partial_fit_with_all_label_names():
+    lists = as_label_lists(Y_MULTI)
+    model = fast(early_stopping=False, threshold=0.5)
+    first = [labels for labels in lists if "grain" not in labels]
+    with pytest.warns(UserWarning, match=r"Label columns \[2\] absent from all"):
+        model.partial_fit(X_MULTI[: len(first)], first, classes=["grain", "acq", "earn"])
+    assert model.classes_.tolist() == ["acq", "earn", "grain"]
+    model.partial_fit(X_MULTI, lists)
+    assert model.current_epoch == 2 and model.predict_proba(X_MULTI).shape == (60, 3)
+    assert {label for labels in model.predict(X_MULTI) for label in labels} <= set(LABEL_NAMES)
+
+
+def test_labels_not_seen_in_fit_are_refused_by_name():
+    lists = as_label_lists(Y_MULTI)
+    model = fast(epochs=1).fit(X_MULTI, lists)
+    unseen = [["acq", "wheat"], *lists[1:]]
+    with pytest.raises(ValueError, match=r"y contains labels not seen in fit: \['wheat'\]"):
+        model.score(X_MULTI, unseen)
+    with pytest.raises(ValueError, match=r"y contains labels not seen in fit: \['wheat'\]"):
+        model.partial_fit(X_MULTI, unseen)
+    with pytest.raises(ValueError, match=r"not seen in fit: \['wheat'\]"):
+        fast(early_stopping=False).partial_fit(X_MULTI, unseen, classes=LABEL_NAMES)
+
+
+def test_label_lists_without_labels_or_of_mixed_types_are_refused():
+    with pytest.raises(ValueError, match="y holds no label: every sample's label list is empty"):
+        fast(epochs=1).fit(X_MULTI, [[] for _ in X_MULTI])
+    with pytest.raises(TypeError, match="y mixes labels that cannot be sorted together"):
+        fast(epochs=1).fit(X_MULTI, [["a", 1], *as_label_lists(Y_MULTI)[1:]])
+
+
+def test_scikit_learn_splitters_refuse_label_lists_naming_the_fix():
+    lists = as_label_lists(Y_MULTI)
+    search = GridSearchCV(fast(epochs=1), {"batch_size": [16, 32]}, cv=2)
+    with pytest.raises(ValueError, match="legacy multi-label .* MultiLabelBinarizer"):
+        search.fit(X_MULTI, lists)
+    with pytest.raises(ValueError, match="legacy multi-label .* MultiLabelBinarizer"):
+        cross_val_score(fast(epochs=1), X_MULTI, lists, cv=2)
 
 
 def test_threshold_moves_decisions(multilabel_model):

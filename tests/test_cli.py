@@ -10,9 +10,11 @@ import sys
 import joblib
 import numpy as np
 import pytest
+import skops.io
 from sklearn.metrics import accuracy_score, f1_score
+from sklearn.preprocessing import FunctionTransformer
 
-from sk_textcnn import cli, explain
+from sk_textcnn import cli, explain, load, save
 from sk_textcnn.cli import main
 from tests.conftest import NEGATIVE, POSITIVE
 
@@ -83,14 +85,14 @@ def topics_data(folder):
 
 @pytest.fixture(scope="module")
 def sentiment_model(folder, sentiment_data):
-    path = folder / "sentiment.joblib"
+    path = folder / "sentiment.skops"
     assert main(["train", str(sentiment_data), "--model", str(path), "--quiet", *TINY]) == 0
     return path
 
 
 @pytest.fixture(scope="module")
 def topics_model(folder, topics_data):
-    path = folder / "topics.joblib"
+    path = folder / "topics.skops"
     assert main(["train", str(topics_data), "--model", str(path), "--quiet", *TINY]) == 0
     return path
 
@@ -103,7 +105,7 @@ def predictions(out):
 
 
 def test_train_saves_a_pipeline_that_remembers_its_labels(sentiment_model):
-    saved = joblib.load(sentiment_model)
+    saved = load(sentiment_model)
     assert saved["format"] == "sk-textcnn model"
     assert saved["labels"] == ["neg", "pos"]
     assert saved["multilabel"] is False
@@ -113,8 +115,31 @@ def test_train_saves_a_pipeline_that_remembers_its_labels(sentiment_model):
     assert saved["model"].predict(["good movie", "awful movie"]).tolist() == ["pos", "neg"]
 
 
+def test_train_writes_a_skops_file_at_exactly_the_path_given(folder, sentiment_data, capsys):
+    path = folder / "model.bin"
+    assert run(["train", sentiment_data, "--model", path, "--quiet", *QUICK], capsys)[0] == 0
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("model")) == ["model.bin"]
+    with open(path, "rb") as handle:
+        assert handle.read(4) == b"PK\x03\x04"  # a zip archive, as skops writes
+    assert load(path)["labels"] == ["neg", "pos"]
+
+
+def test_allow_pickle_reads_a_model_file_of_earlier_versions(
+    sentiment_model, sentiment_data, folder, capsys
+):
+    old = folder / "old.joblib"
+    joblib.dump(load(sentiment_model), old)
+    status, _, err = run(["predict", old, sentiment_data], capsys)
+    assert_one_line_error(status, err, "old.joblib is a pickle", "--allow-pickle")
+    for command in (["predict", old, sentiment_data], ["evaluate", old, sentiment_data]):
+        expected = run([command[0], sentiment_model, *command[2:]], capsys)
+        assert run([*command, "--allow-pickle"], capsys) == expected
+    status, out, _ = run(["explain", old, "good movie", "--allow-pickle"], capsys)
+    assert status == 0 and "pos" in out
+
+
 def test_train_detects_multilabel_data(topics_model):
-    saved = joblib.load(topics_model)
+    saved = load(topics_model)
     assert saved["multilabel"] is True
     assert saved["labels"] == ["cinema", "neg", "pos"]
     proba = saved["model"].predict_proba(["great film", "boring story"])
@@ -122,16 +147,16 @@ def test_train_detects_multilabel_data(topics_model):
 
 
 def test_train_multilabel_flag_forces_one_output_per_label(folder, sentiment_data, capsys):
-    path = folder / "forced.joblib"
+    path = folder / "forced.skops"
     status, _, _ = run(["train", sentiment_data, "--model", path, "--multilabel", *QUICK], capsys)
     assert status == 0
-    saved = joblib.load(path)
+    saved = load(path)
     assert saved["multilabel"] is True
     assert saved["model"].predict(["good film"]).shape == (1, 2)
 
 
 def test_train_reports_what_it_saved_unless_quiet(folder, sentiment_data, capsys):
-    path = folder / "loud.joblib"
+    path = folder / "loud.skops"
     status, out, err = run(["train", sentiment_data, "--model", path, *QUICK], capsys)
     assert status == 0
     assert "32 documents, 2 labels (single-label)" in err and str(path) in err
@@ -143,36 +168,36 @@ def test_train_reports_what_it_saved_unless_quiet(folder, sentiment_data, capsys
 
 def test_train_shows_epochs_on_a_terminal(folder, sentiment_data, capsys, monkeypatch):
     monkeypatch.setattr(cli, "_terminal_verbosity", lambda quiet: 0 if quiet else 1)
-    path = folder / "terminal.joblib"
+    path = folder / "terminal.skops"
     status, out, _ = run(["train", sentiment_data, "--model", path, *QUICK], capsys)
     assert status == 0
     assert out.count("Epoch ") == 2  # Keras progress bar, one per epoch
-    assert joblib.load(path)["model"][-1].verbose == 1
+    assert load(path)["model"][-1].verbose == 1
     status, out, _ = run(["train", sentiment_data, "--model", path, "--quiet", *QUICK], capsys)
     assert "Epoch" not in out
-    assert joblib.load(path)["model"][-1].verbose == 0
+    assert load(path)["model"][-1].verbose == 0
 
 
 def test_set_reaches_nested_steps(folder, sentiment_data, capsys):
-    path = folder / "nested.joblib"
+    path = folder / "nested.skops"
     args = ["train", sentiment_data, "--model", path, "--quiet", *QUICK]
     status, _, _ = run([*args, "--set", "sequencevectorizer__max_length=3"], capsys)
     assert status == 0
-    pipeline = joblib.load(path)["model"]
+    pipeline = load(path)["model"]
     assert pipeline[0].max_length == 3
     assert pipeline[0].transform(["a great good film"]).shape == (1, 3)
 
 
 @pytest.fixture(scope="module")
 def ensemble_model(folder, topics_data):
-    path = folder / "ensemble.joblib"
+    path = folder / "ensemble.skops"
     args = ["train", topics_data, "--model", path, "--recommended", "--quiet", *QUICK]
     assert main([str(arg) for arg in [*args, "--set", "cv=2", "--set", "min_positives=1"]]) == 0
     return path
 
 
 def test_recommended_trains_the_ensemble_with_top_level_settings(ensemble_model):
-    saved = joblib.load(ensemble_model)
+    saved = load(ensemble_model)
     model = saved["model"]
     assert type(model).__name__ == "MultiLabelThresholdClassifier"
     assert model.cv == 2
@@ -182,10 +207,10 @@ def test_recommended_trains_the_ensemble_with_top_level_settings(ensemble_model)
 
 def test_recommended_refuses_single_label_data(folder, sentiment_data, capsys):
     status, _, err = run(
-        ["train", sentiment_data, "--model", folder / "r.joblib", "--recommended", *QUICK], capsys
+        ["train", sentiment_data, "--model", folder / "r.skops", "--recommended", *QUICK], capsys
     )
     assert_one_line_error(status, err, "--recommended", "--multilabel")
-    assert not (folder / "r.joblib").exists()
+    assert not (folder / "r.skops").exists()
 
 
 @pytest.mark.parametrize("fmt, separator", [("csv", ","), ("tsv", "\t")], ids=["csv", "tsv"])
@@ -195,14 +220,14 @@ def test_train_from_a_table_with_named_columns(folder, fmt, separator, capsys):
     for i, (text, labels) in enumerate(zip(TEXTS, TOPICS, strict=True)):
         rows.append(separator.join([str(i), f'"{text}"', f'"{"|".join(labels)}"']))
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    model = folder / f"{fmt}.joblib"
+    model = folder / f"{fmt}.skops"
     status, _, _ = run(
         ["train", path, "--model", model, "--text-column", "review", "--label-column", "tags",
          "--label-sep", "|", "--quiet", *QUICK],
         capsys,
     )  # fmt: skip
     assert status == 0
-    saved = joblib.load(model)
+    saved = load(model)
     assert saved["multilabel"] is True
     assert saved["labels"] == ["cinema", "neg", "pos"]
 
@@ -212,10 +237,10 @@ def test_train_from_a_folder_per_label(folder, capsys):
     for i, (text, label) in enumerate(zip(TEXTS, LABELS, strict=True)):
         (root / label).mkdir(parents=True, exist_ok=True)
         (root / label / f"{i}.txt").write_text(text, encoding="utf-8")
-    model = folder / "by_label.joblib"
+    model = folder / "by_label.skops"
     status, _, _ = run(["train", root, "--model", model, "--quiet", *TINY], capsys)
     assert status == 0
-    saved = joblib.load(model)
+    saved = load(model)
     assert (saved["labels"], saved["multilabel"]) == (["neg", "pos"], False)
     assert saved["model"].predict(["great film"]).tolist() == ["pos"]
 
@@ -226,7 +251,7 @@ def test_train_from_a_folder_per_label(folder, capsys):
 def test_predict_writes_one_json_line_per_document(sentiment_model, sentiment_data, capsys):
     status, out, err = run(["predict", sentiment_model, sentiment_data], capsys)
     assert (status, err) == (0, "")
-    pipeline = joblib.load(sentiment_model)["model"]
+    pipeline = load(sentiment_model)["model"]
     expected = pipeline.predict(TEXTS).tolist()
     assert [record["labels"] for record in predictions(out)] == [[label] for label in expected]
 
@@ -236,7 +261,7 @@ def test_predict_proba_names_every_label(topics_model, capsys, monkeypatch):
     status, out, _ = run(["predict", topics_model, "-", "--proba"], capsys)
     assert status == 0
     records = predictions(out)
-    saved = joblib.load(topics_model)
+    saved = load(topics_model)
     proba = saved["model"].predict_proba(["great film", "bad"])
     decisions = saved["model"].predict(["great film", "bad"])
     for record, row, decided in zip(records, proba, decisions, strict=True):
@@ -283,7 +308,7 @@ def test_predict_leaves_no_half_written_file(sentiment_model, folder, capsys, mo
 def test_evaluate_prints_accuracy_and_a_per_label_table(sentiment_model, sentiment_data, capsys):
     status, out, _ = run(["evaluate", sentiment_model, sentiment_data], capsys)
     assert status == 0
-    expected = accuracy_score(LABELS, joblib.load(sentiment_model)["model"].predict(TEXTS))
+    expected = accuracy_score(LABELS, load(sentiment_model)["model"].predict(TEXTS))
     assert f"accuracy  {expected:.4f}" in out
     table = out.split("label  precision  recall      F1  support\n")[1].splitlines()
     assert [line.split()[0] for line in table] == ["neg", "pos"]
@@ -305,7 +330,7 @@ def test_evaluate_counts_unseen_labels_as_misses(topics_model, folder, capsys):
     assert scores["unseen_labels"] == ["sequel"]
     rows = {row["label"]: row for row in scores["labels"]}
     assert (rows["sequel"]["support"], rows["sequel"]["recall"]) == (1, 0.0)
-    saved = joblib.load(topics_model)
+    saved = load(topics_model)
     names = [*saved["labels"], "sequel"]
     truth = np.array(
         [[name in labels for name in names] for labels in [r["labels"] for r in records]]
@@ -342,7 +367,7 @@ def test_evaluate_plots_of_a_multiclass_model_leave_out_thresholds(folder, capsy
         folder / "three.jsonl",
         [{"text": text, "label": classes[i % 3]} for i, text in enumerate(TEXTS)],
     )
-    model = folder / "three.joblib"
+    model = folder / "three.skops"
     assert run(["train", data, "--model", model, "--quiet", *QUICK], capsys)[0] == 0
     plots = folder / "three_plots"
     status, out, err = run(["evaluate", model, data, "--plots", plots], capsys)
@@ -375,7 +400,7 @@ def test_evaluate_refuses_several_labels_for_a_single_label_model(
 def test_explain_prints_the_ngrams_behind_the_predicted_labels(sentiment_model, capsys):
     status, out, _ = run(["explain", sentiment_model, "a great good film", "--top-k", "2"], capsys)
     assert status == 0
-    pipeline = joblib.load(sentiment_model)["model"]
+    pipeline = load(sentiment_model)["model"]
     (expected,) = explain(pipeline, ["a great good film"], top_k=2)
     assert out == f"{expected}\n"
     assert out.startswith("'a great good film'")
@@ -406,7 +431,7 @@ def test_explain_of_the_ensemble_explains_its_network(ensemble_model, capsys):
     status, out, err = run(["explain", ensemble_model, "great film", "--all-labels"], capsys)
     assert status == 0
     assert "explaining the ensemble's network" in err
-    network = joblib.load(ensemble_model)["model"].estimator_.named_estimators_["cnn"]
+    network = load(ensemble_model)["model"].estimator_.named_estimators_["cnn"]
     (expected,) = explain(
         network, ["great film"], labels="all", top_k=5, label_names=["cinema", "neg", "pos"]
     )
@@ -431,8 +456,12 @@ def bad_inputs(folder, model):
     joblib.dump({"weights": [1, 2]}, foreign)
     text_file = folder / "not_a_model.joblib"
     text_file.write_text("hello", encoding="utf-8")
+    foreign_skops = folder / "foreign.skops"
+    save({"weights": [1, 2]}, foreign_skops)
+    untrusted = folder / "untrusted.skops"
+    skops.io.dump({"format": cli.MODEL_FORMAT, "model": FunctionTransformer(len)}, untrusted)
     data = folder / "sentiment.jsonl"
-    out = folder / "out.joblib"
+    out = folder / "out.skops"
     return {
         "missing data": (["train", folder / "nope.jsonl", "--model", out], ["nope.jsonl"]),
         "bad json": (["train", bad_json, "--model", out], [f"{bad_json} line 2", "JSON"]),
@@ -445,9 +474,25 @@ def bad_inputs(folder, model):
         "empty stdin": (["predict", model, "-"], ["<stdin>", "no documents"]),
         "not utf-8": (["predict", model, latin], ["latin.txt line 2", "UTF-8"]),
         "unknown format": (["predict", model, folder / "data.xyz"], ["data.xyz", "--format"]),
-        "missing model": (["predict", folder / "nope.joblib", data], ["nope.joblib"]),
-        "foreign joblib": (["predict", foreign, data], ["foreign.joblib", "not an sk-textcnn"]),
-        "not joblib": (["evaluate", text_file, data], ["not_a_model.joblib", "not an sk-textcnn"]),
+        "missing model": (["predict", folder / "nope.skops", data], ["nope.skops"]),
+        "pickle": (["predict", foreign, data], ["foreign.joblib is a pickle", "--allow-pickle"]),
+        "foreign pickle": (
+            ["predict", foreign, data, "--allow-pickle"],
+            ["foreign.joblib", "not an sk-textcnn model"],
+        ),
+        "foreign skops": (["predict", foreign_skops, data], ["foreign.skops", "not an sk-textcnn"]),
+        "untrusted type": (
+            ["explain", untrusted, "some text"],
+            ["untrusted.skops holds types", "not trust: builtins.len."],
+        ),
+        "not a model file": (
+            ["evaluate", text_file, data],
+            ["not_a_model.joblib is not a skops file", "b'hello'"],
+        ),
+        "not a pickle": (
+            ["evaluate", text_file, data, "--allow-pickle"],
+            ["not_a_model.joblib", "not an sk-textcnn model (UnpicklingError"],
+        ),
         "unknown --set": (["train", data, "--model", out, "--set", "epoch=3"], ["--set epoch"]),
         "bad --set value": (
             ["train", data, "--model", out, "--set", "dropout=2"],
@@ -463,7 +508,7 @@ def bad_inputs(folder, model):
         ),
         "--set without =": (["train", data, "--model", out, "--set", "epochs"], ["name=value"]),
         "missing output folder": (
-            ["train", data, "--model", folder / "no" / "m.joblib", "--set", "epochs=1"],
+            ["train", data, "--model", folder / "no" / "m.skops", "--set", "epochs=1"],
             ["does not exist"],
         ),
         "one class": (
@@ -482,7 +527,8 @@ def bad_inputs(folder, model):
 
 BAD_CASES = [
     "missing data", "bad json", "missing text", "unknown column", "empty data", "empty stdin",
-    "not utf-8", "unknown format", "missing model", "foreign joblib", "not joblib",
+    "not utf-8", "unknown format", "missing model", "pickle", "foreign pickle", "foreign skops",
+    "untrusted type", "not a model file", "not a pickle",
     "unknown --set", "bad --set value", "bad nested --set", "bad filter sizes",
     "--set without =", "missing output folder", "one class",
 ]  # fmt: skip
@@ -501,7 +547,7 @@ def test_bad_input_exits_2_with_one_line(
     except SystemExit as exit:  # argparse's own errors
         status, err = exit.code, capsys.readouterr().err
     assert_one_line_error(status, err, *fragments)
-    assert not (folder / "out.joblib").exists()
+    assert not (folder / "out.skops").exists()
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -519,7 +565,7 @@ def test_python_dash_m_reports_bad_input_in_one_line(tmp_path):
     # variable this process's quiet import set would tell the child that its user chose the logs.
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
-        [sys.executable, "-m", "sk_textcnn", "predict", str(tmp_path / "missing.joblib"), "-"],
+        [sys.executable, "-m", "sk_textcnn", "predict", str(tmp_path / "missing.skops"), "-"],
         capture_output=True,
         text=True,
         check=False,
@@ -527,5 +573,5 @@ def test_python_dash_m_reports_bad_input_in_one_line(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"sk-textcnn: error: {tmp_path / 'missing.joblib'}: no such model file."
+        f"sk-textcnn: error: {tmp_path / 'missing.skops'}: no such model file."
     ]

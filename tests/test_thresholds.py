@@ -15,6 +15,7 @@ from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 from sklearn.utils import get_tags
 
@@ -284,6 +285,24 @@ def test_sparse_y_gives_sparse_predictions(text_data, fitted):
     predicted = clf.predict(docs[:20])
     assert sp.issparse(predicted) and predicted.format == "csr"
     np.testing.assert_array_equal(predicted.toarray(), dense.predict(docs[:20]))
+
+
+def test_label_lists_fit_predict_and_score_as_their_indicator_matrix(text_data, fitted):
+    docs, Y = text_data
+    _, indicator = fitted
+    names = np.array([f"topic {j}" for j in range(Y.shape[1])])  # sorted, as the columns
+    lists = [names[row == 1].tolist() for row in Y]
+    assert [] in lists
+    clf = clone(indicator).fit(docs, lists)
+    assert clf.label_lists_ and clf.classes_.tolist() == names.tolist()
+    np.testing.assert_array_equal(clf.thresholds_, indicator.thresholds_)
+    np.testing.assert_array_equal(clf.predict_proba(docs), indicator.predict_proba(docs))
+    predicted = clf.predict(docs)
+    binarizer = MultiLabelBinarizer(classes=names).fit(lists)
+    assert predicted == binarizer.inverse_transform(indicator.predict(docs))
+    assert clf.score(docs, lists) == clf.score(docs, Y) == indicator.score(docs, Y) > 0.5
+    with pytest.raises(ValueError, match=r"y contains labels not seen in fit: \['wheat'\]"):
+        clf.score(docs, [["wheat"], *lists[1:]])
 
 
 def test_clone_get_params_and_pickle(text_data, fitted):

@@ -87,10 +87,10 @@ class Recorder(keras.callbacks.Callback):
 
 
 def test_callbacks_get_the_hooks_of_model_fit_in_order_with_the_logs():
-    model = fast(epochs=2, batch_size=20, callbacks=[Recorder()], early_stopping=True)
+    recorder = Recorder()
+    model = fast(epochs=2, batch_size=20, callbacks=[recorder], early_stopping=True)
     model.fit(X_MULTI, Y_MULTI)  # 54 training documents: 3 steps per epoch
-    recorder = model.callbacks_[0]
-    assert model.callbacks[0].calls == []  # the parameter is left as given
+    assert model.callbacks[0] is recorder  # the instance given is the one called
     hooks = [call[:2] if call[0] != "train_begin" else call[:1] for call in recorder.calls]
     per_epoch = lambda e: [  # noqa: E731
         ("epoch_begin", e),
@@ -110,10 +110,10 @@ def test_callbacks_get_the_hooks_of_model_fit_in_order_with_the_logs():
 
 
 def test_a_callback_setting_stop_training_ends_the_fit():
-    model = fast(epochs=5, batch_size=20, callbacks=[Recorder(stop_at=(1, 0))])
-    model.fit(X_MULTI, Y_MULTI)
+    recorder = Recorder(stop_at=(1, 0))
+    model = fast(epochs=5, batch_size=20, callbacks=[recorder]).fit(X_MULTI, Y_MULTI)
     assert len(model.history_["loss"]) == 2
-    steps = [call[1] for call in model.callbacks_[0].calls if call[0] == "batch_end"]
+    steps = [call[1] for call in recorder.calls if call[0] == "batch_end"]
     assert steps == [0, 1, 2, 0]
     model.predict_proba(X_MULTI)
 
@@ -146,24 +146,41 @@ def test_tensorboard_writes_event_files(tmp_path):
     assert len(model.history_["loss"]) == 2
 
 
+def test_partial_fit_calls_the_given_callback_once_per_step():
+    recorder = Recorder()
+    model = fast(batch_size=20, callbacks=[recorder], early_stopping=False, threshold=0.5)
+    model.partial_fit(X_MULTI, Y_MULTI).partial_fit(X_MULTI, Y_MULTI)  # 60 documents: 3 steps
+    steps = [call[1] for call in recorder.calls if call[0] == "batch_end"]
+    assert steps == [0, 1, 2, 0, 1, 2]
+    assert [call[1] for call in recorder.calls if call[0] == "epoch_end"] == [0, 1]
+
+
 @KERAS_ARRAY_DEPRECATION
-def test_clone_pickle_and_grid_search_keep_working_with_callbacks(tmp_path):
+def test_clone_pickle_and_grid_search_keep_working_with_used_callbacks(tmp_path):
     callbacks = [Recorder(), keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))]
     if importlib.util.find_spec("tensorboard"):
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tmp_path / "board")))
     model = fast(epochs=2, callbacks=callbacks).fit(X_MULTI, Y_MULTI)
+    recorded = len(callbacks[0].calls)
+    assert recorded and callbacks[0].model is model.model_
+    # Copies of the callbacks as they were before training: used ones hold the network, and
+    # CSVLogger and TensorBoard a closed file and summary writers that cannot be copied.
     copy = clone(model)
     assert [type(c) for c in copy.callbacks] == [type(c) for c in callbacks]
     assert copy.callbacks[0] is not callbacks[0] and copy.callbacks[0].calls == []
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict_proba(X_MULTI), model.predict_proba(X_MULTI))
-    assert not hasattr(restored, "callbacks_")
+    assert restored.callbacks[0].calls == [] and restored.callbacks[0].model is None
     copy.fit(X_MULTI, Y_MULTI)
-    assert len(copy.callbacks_[0].calls) == len(model.callbacks_[0].calls)
-    search = GridSearchCV(fast(epochs=1, callbacks=[Recorder()]), {"batch_size": [16, 32]}, cv=2)
+    assert len(copy.callbacks[0].calls) == recorded and len(callbacks[0].calls) == recorded
+    # A refit calls the same instances again, and clone still copies them untrained.
+    model.fit(X_MULTI, Y_MULTI)
+    assert len(callbacks[0].calls) == 2 * recorded and clone(model).callbacks[0].calls == []
+    given = Recorder()
+    search = GridSearchCV(fast(epochs=1, callbacks=[given]), {"batch_size": [16, 32]}, cv=2)
     search.fit(X_MULTI, Y_MULTI)
-    assert search.best_estimator_.callbacks_[0].calls[0][0] == "train_begin"
-    assert search.best_estimator_.callbacks[0].calls == []
+    assert search.best_estimator_.callbacks[0].calls[0][0] == "train_begin"
+    assert given.calls == []  # every fit of the search ran a clone's copy
 
 
 def test_callbacks_must_be_keras_callbacks():

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
     check_no_attributes_set_in_init,
@@ -15,6 +17,8 @@ from sklearn.utils.estimator_checks import (
 
 from sk_textcnn import SequenceVectorizer
 from sk_textcnn.vectorizer import OOV_TOKEN
+
+from .conftest import fast
 
 CORPUS = [
     "The cat sat on the mat.",
@@ -148,8 +152,30 @@ def test_non_str_document_is_named_by_position(bad):
 
 
 def test_two_dimensional_input_is_refused():
-    with pytest.raises(ValueError, match="1-D collection"):
+    with pytest.raises(ValueError, match=r"1-D collection .* or a single column .* \(2, 2\)"):
         SequenceVectorizer().fit(np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(ValueError, match=r"single column of them, got .* shape \(4, 2\)"):
+        SequenceVectorizer().fit(pd.DataFrame({"text": CORPUS, "other": CORPUS}))
+
+
+def test_one_column_of_text_is_read_as_that_column():
+    vectorizer = SequenceVectorizer().fit(CORPUS)
+    expected = vectorizer.transform(CORPUS)
+    frame = pd.DataFrame({"text": CORPUS})
+    for column in (frame, np.array(CORPUS, dtype=object)[:, None], np.array(CORPUS)[:, None]):
+        np.testing.assert_array_equal(vectorizer.transform(column), expected)
+        np.testing.assert_array_equal(SequenceVectorizer().fit_transform(column), expected)
+    with pytest.raises(TypeError, match=r"raw_documents\[1\] is .* must be a str"):
+        vectorizer.transform(pd.DataFrame({"text": ["fine", None]}))
+
+
+def test_a_column_transformer_feeds_the_text_column_to_the_classifier(sentiment):
+    texts, labels = sentiment
+    frame = pd.DataFrame({"text": texts, "source": "web"})
+    model = make_pipeline(
+        ColumnTransformer([("text", SequenceVectorizer(), ["text"])]), fast(epochs=20)
+    ).fit(frame, labels)
+    assert model.predict(frame).tolist() == labels
 
 
 def test_empty_vocabulary_is_an_error():
