@@ -1,8 +1,9 @@
 """Train the default pipeline on Reuters-21578 (ModApte, 90 topics) and explain two test stories.
 
-Prints, for each of the first two test stories of at most 300 characters, the topics the network
-predicts with the five n-grams that raise each topic's score most, then the n-grams that raise
-and lower "earn" most over the whole test split. Training takes a few minutes on 2 cores.
+Prints, for each of the first two test stories of at most 300 characters, the topics the model
+predicts with the five n-grams (network windows or linear-term features) that raise each topic's
+score most, then the n-grams that raise and lower "earn" most over the whole test split.
+Training takes a few minutes on 2 cores.
 
     python examples/explain_reuters.py [--epochs N]
 """

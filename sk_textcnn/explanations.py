@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._ids import OOV_ID, PAD_ID
 from sk_textcnn._linear import proba_of_scores
+from sk_textcnn._training import expected_retracing
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer, check_documents
 
@@ -726,9 +727,11 @@ def _max_windows(network, ids, lengths):
     starts = np.zeros((len(ids), n_features), dtype=np.int64)
     order = np.argsort(lengths, kind="stable")
     order = order[lengths[order] > 0]  # empty documents keep all-zero features
-    for begin in range(0, len(order), _BATCH_SIZE):
-        batch = order[begin : begin + _BATCH_SIZE]
-        maxima, batch_starts = trace.predict_on_batch(ids[batch, : lengths[batch[-1]]])
-        features[batch] = np.maximum(maxima, 0)
-        starts[batch] = batch_starts
+    # Batches are cut to their longest document, so each new width retraces, as in predict.
+    with expected_retracing():
+        for begin in range(0, len(order), _BATCH_SIZE):
+            batch = order[begin : begin + _BATCH_SIZE]
+            maxima, batch_starts = trace.predict_on_batch(ids[batch, : lengths[batch[-1]]])
+            features[batch] = np.maximum(maxima, 0)
+            starts[batch] = batch_starts
     return features, starts

@@ -16,7 +16,7 @@ from sk_textcnn import (
     SequenceVectorizer,
     TextCNNClassifier,
 )
-from tests.conftest import FAST, NEGATIVE, POSITIVE
+from tests.conftest import FAST, NEGATIVE, POSITIVE, reviews
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -54,8 +54,9 @@ def multilabel_pipeline():
 
 @pytest.fixture(scope="module")
 def binary_pipeline():
+    # Distinct documents enough for a validation split.
     classifier = TextCNNClassifier(**FAST, early_stopping=True, random_state=0)
-    return make_pipeline(SequenceVectorizer(), classifier).fit(TEXTS, LABELS)
+    return make_pipeline(SequenceVectorizer(), classifier).fit(*reviews())
 
 
 def linear_multilabel():
