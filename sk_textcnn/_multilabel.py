@@ -60,16 +60,22 @@ def label_lists(decisions, classes):
     return [tuple(classes[np.flatnonzero(row)].tolist()) for row in np.asarray(decisions)]
 
 
+def fitted_on_label_lists(estimator):
+    """Whether ``estimator`` was fitted on label lists; models saved before they were
+    accepted lack ``label_lists_`` and were not."""
+    return getattr(estimator, "label_lists_", False)
+
+
 def multilabel_score(estimator, X, y, sample_weight=None):
     """``ClassifierMixin.score`` (subset accuracy for multi-label targets), where ``y`` or the
     predictions may be label lists."""
     check_is_fitted(estimator)
     given_lists = is_label_lists(y)
-    if not (given_lists or estimator.label_lists_):
+    if not (given_lists or fitted_on_label_lists(estimator)):
         return ClassifierMixin.score(estimator, X, y, sample_weight)
     Y = label_indicator(y, estimator.classes_) if given_lists else y
     predicted = estimator.predict(X)
-    if estimator.label_lists_:
+    if fitted_on_label_lists(estimator):
         predicted = label_indicator(predicted, estimator.classes_)
     return accuracy_score(Y, predicted, sample_weight=sample_weight)
 

@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import warnings
+import weakref
 from contextlib import contextmanager
 from numbers import Integral, Real
 from pathlib import Path
@@ -16,6 +17,7 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from keras.src.saving.serialization_lib import SafeModeScope  # no public equivalent
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer
@@ -48,6 +50,7 @@ from sk_textcnn._linear import (
 from sk_textcnn._multilabel import (
     check_indicator_values,
     fit_label_lists,
+    fitted_on_label_lists,
     is_label_lists,
     label_indicator,
     label_lists,
@@ -150,6 +153,9 @@ def _check_label_types(y):
         )
 
 
+# Each callback given to a TextCNNClassifier as it was before its first training by one (a
+# callback may be shared by several estimators; see _train).
+_UNTRAINED_CALLBACKS = weakref.WeakKeyDictionary()
 # Set while sk_textcnn.save writes a model: callbacks are the user's code, and a file that runs
 # no code when opened cannot hold them.
 _LEAVE_OUT_CALLBACKS = contextvars.ContextVar("leave_out_callbacks", default=False)
@@ -1027,12 +1033,10 @@ default="auto"
         return callbacks
 
     def _untrained_callbacks(self):
-        """``callbacks`` as they were before this estimator first trained with them."""
-        trained, fresh = getattr(self, "_fresh_callbacks", ((), None))
-        given = self.callbacks
-        if isinstance(given, list) and [id(c) for c in given] == [id(c) for c in trained]:
-            return fresh
-        return given
+        """``callbacks``, each as it was before a TextCNNClassifier first trained with it."""
+        if not isinstance(self.callbacks, list):
+            return self.callbacks
+        return [_UNTRAINED_CALLBACKS.get(callback, callback) for callback in self.callbacks]
 
     def __sklearn_clone__(self):
         # scikit-learn deep-copies the parameters; the callbacks' untrained copies, as trained
@@ -1043,11 +1047,12 @@ default="auto"
 
     def _train(self, X, Y, sample_weight, epochs, rng, validation=None):
         callbacks = self._check_callbacks()
-        if self._untrained_callbacks() is self.callbacks:
-            # Taken before their first training here, for clone and pickling: used callbacks
-            # hold the network, and a used CSVLogger or TensorBoard files and writers that
-            # neither deepcopy nor pickle can take.
-            self._fresh_callbacks = (tuple(callbacks), copy.deepcopy(callbacks))
+        for callback in callbacks:
+            if callback not in _UNTRAINED_CALLBACKS:
+                # Taken before its first training, for clone and pickling: a used callback
+                # holds the network, and a used CSVLogger or TensorBoard files and writers
+                # that neither deepcopy nor pickle can take.
+                _UNTRAINED_CALLBACKS[callback] = copy.deepcopy(callback)
         loop = EpochLoop(
             self.model_,
             self.history_,
@@ -1188,7 +1193,7 @@ default="auto"
             at_least_one_label=self.at_least_one_label,
             sparse_output=self.sparse_output_,
         )
-        return label_lists(decisions, self.classes_) if self.label_lists_ else decisions
+        return label_lists(decisions, self.classes_) if fitted_on_label_lists(self) else decisions
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of ``predict(X)``: for multi-label targets the share of exact label sets.
@@ -1290,7 +1295,7 @@ default="auto"
 
     def _decode_target(self, Y):
         """The labels of training targets made by ``_encode_known_target``."""
-        if self.label_lists_:
+        if fitted_on_label_lists(self):
             return label_lists(Y, self.classes_)
         if self.target_type_ == "multilabel-indicator":
             return np.asarray(Y).astype(int)
@@ -1345,7 +1350,6 @@ default="auto"
         state = self.__dict__.copy()
         # Used callbacks hold files, summary writers and the network: their untrained copies.
         state["callbacks"] = None if _LEAVE_OUT_CALLBACKS.get() else self._untrained_callbacks()
-        state.pop("_fresh_callbacks", None)
         model = state.pop("model_", None)
         if model is not None:
             # Weights and the architecture's config pickle as plain data; no Keras file format.
@@ -1363,7 +1367,10 @@ default="auto"
         optimizer_state = state.pop("_optimizer_state", None)
         self.__dict__.update(state)
         if config is not None:
-            self.model_ = keras.Model.from_config(config)
+            # Safe mode whatever the process set (keras.config.enable_unsafe_deserialization):
+            # sk_textcnn.load trusts this state, and a Lambda layer in it would be code.
+            with SafeModeScope(True):
+                self.model_ = keras.Model.from_config(config)
             self._compile()
             pairs = [(self.model_.variables, variables)]
             if optimizer_state is not None:

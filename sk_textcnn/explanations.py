@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sk_textcnn._ids import OOV_ID, PAD_ID
 from sk_textcnn._linear import proba_of_scores
+from sk_textcnn._multilabel import fitted_on_label_lists
 from sk_textcnn._training import expected_retracing
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer, check_documents
@@ -534,6 +535,8 @@ class _LabelSpace:
         """The names of the labels in ``predict``'s output, per document."""
         if self.classifier.target_type_ != "multilabel-indicator":
             return [[self.names[self.index(label)]] for label in predictions]
+        if fitted_on_label_lists(self.classifier):
+            return [[self.names[self.index(label)] for label in row] for row in predictions]
         if sp.issparse(predictions):
             predictions = predictions.toarray()
         return [[self.names[i] for i in np.flatnonzero(row)] for row in predictions]

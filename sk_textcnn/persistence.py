@@ -7,6 +7,7 @@ that skops trusts by default (Python's, NumPy's, SciPy's and scikit-learn's) and
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import skops.io
@@ -88,8 +89,18 @@ def save(model, file):
         )
     if hasattr(file, "write"):
         file.write(data)
-    else:
-        Path(file).write_bytes(data)
+        return
+    path = Path(file)
+    # Written beside the destination and renamed, so that a failure leaves no partial file
+    # and an earlier model at that path intact.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def load(file):
@@ -112,7 +123,7 @@ def load(file):
         a type that is neither one skops trusts by default nor one of :data:`TRUSTED_TYPES`;
         nothing in it is run.
     """
-    name = getattr(file, "name", None) if hasattr(file, "read") else os.fspath(file)
+    name = getattr(file, "name", "file") if hasattr(file, "read") else os.fspath(file)
     data = file.read() if hasattr(file, "read") else Path(file).read_bytes()
     if not data.startswith(_ZIP_MAGIC):
         if data.startswith(_PICKLE_MAGIC):
@@ -133,4 +144,9 @@ def load(file):
             f"{name} holds types that sk_textcnn.load does not trust: {', '.join(refused)}. "
             "Nothing was loaded; if you trust them, use skops.io.load(file, trusted=[...])."
         )
-    return skops.io.loads(data, trusted=TRUSTED_TYPES)
+    try:
+        return skops.io.loads(data, trusted=TRUSTED_TYPES)
+    except Exception as error:  # a file of trusted types whose state is not a model's
+        raise ValueError(
+            f"{name} could not be loaded ({type(error).__name__}: {error})."
+        ) from error

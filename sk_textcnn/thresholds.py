@@ -35,6 +35,7 @@ from sk_textcnn._compat import (
 )
 from sk_textcnn._multilabel import (
     fit_label_lists,
+    fitted_on_label_lists,
     is_label_lists,
     label_decisions,
     label_lists,
@@ -620,7 +621,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             self.at_least_one_label_ = bool((np.asarray(y.sum(axis=1)).ravel() > 0).all())
         else:
             self.at_least_one_label_ = self.at_least_one_label
-        self.classes_ = classes if self.label_lists_ else np.arange(y.shape[1])
+        self.classes_ = classes if fitted_on_label_lists(self) else np.arange(y.shape[1])
         for attribute in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))
@@ -663,7 +664,7 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             at_least_one_label=self.at_least_one_label_,
             sparse_output=self.sparse_output_,
         )
-        return label_lists(decisions, self.classes_) if self.label_lists_ else decisions
+        return label_lists(decisions, self.classes_) if fitted_on_label_lists(self) else decisions
 
     def score(self, X, y, sample_weight=None):
         """Subset accuracy of ``predict(X)``: the share of samples given exactly their labels.

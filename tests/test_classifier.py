@@ -1137,3 +1137,10 @@ def test_too_few_distinct_documents_hold_nothing_out(sentiment, recorded_splits)
     assert len(classifier.history_["loss"]) == classifier.epochs
     np.testing.assert_array_equal(classifier.threshold_, [0.5])
     np.testing.assert_array_equal(model.predict(texts), labels)
+
+
+def test_a_model_saved_before_label_lists_predicts_and_scores(multilabel_model):
+    old = pickle.loads(pickle.dumps(multilabel_model))
+    del old.label_lists_  # as in files written before label lists were accepted
+    np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
+    assert old.score(X_MULTI, Y_MULTI) == multilabel_model.score(X_MULTI, Y_MULTI)

@@ -420,3 +420,14 @@ def test_bad_models_and_documents_are_refused(binary):
         explain(binary, "good film")
     with pytest.raises(ValueError, match=r"top_k must be a positive int; got top_k=None"):
         top_ngrams(binary, ["good"], "pos", top_k=None)
+
+
+def test_a_model_fitted_on_label_lists_explains_the_labels_it_predicts():
+    names = ["film", "movie", "story"]
+    lists = [[names[j] for j in np.flatnonzero(row)] for row in np.tile(MULTILABEL_Y, (6, 1))]
+    pipeline = fit(TOPICS * 6, lists, threshold=0.4)
+    predicted = pipeline.predict(DOCUMENTS)
+    assert isinstance(predicted[0], tuple)
+    explanations = explain(pipeline, DOCUMENTS)
+    assert [explanation.labels for explanation in explanations] == [list(p) for p in predicted]
+    assert any(predicted)  # some document has a label to explain

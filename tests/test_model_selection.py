@@ -44,7 +44,7 @@ def test_split_keeps_each_group_whole_and_stratifies_the_groups():
     in_test = documents[np.unique(groups[test])].sum(axis=0)
     common = documents.sum(axis=0) >= 30
     np.testing.assert_allclose(in_test[common] / documents.sum(axis=0)[common], 0.2, atol=0.04)
-    with pytest.raises(ValueError, match=r"groups must hold one group per sample \(%d\)" % len(Y)):
+    with pytest.raises(ValueError, match=rf"groups must hold one group per sample \({len(Y)}\)"):
         multilabel_train_test_split_indices(Y, test_size=0.2, groups=groups[:-1])
 
 

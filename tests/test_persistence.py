@@ -1,6 +1,7 @@
 """sk_textcnn.save / load: exact round trips of every estimator, and refusal of unsafe files."""
 
 import io
+import os
 import pickle
 import zipfile
 
@@ -134,3 +135,40 @@ def test_save_refuses_what_load_would_refuse(tmp_path):
     with pytest.raises(ValueError, match=r"model holds types .* tests\.test_persistence\.Foreign"):
         sk_textcnn.save(Foreign(), tmp_path / "foreign.skops")
     assert not (tmp_path / "foreign.skops").exists()
+
+
+def test_a_network_holding_python_code_is_refused_even_where_keras_allows_it(tmp_path):
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    model = fast(epochs=1).fit(X_MULTI, Y_MULTI)
+    ids = keras.Input(shape=(None,), dtype="int32")
+    # A crafted file: the state of a classifier whose network runs a Python function.
+    model.model_ = keras.Model(ids, keras.layers.Lambda(lambda x: x * 2)(ids))
+    model.model_.compile(optimizer="adam", loss="mse")
+    path = tmp_path / "crafted.skops"
+    sk_textcnn.save(model, path)
+    with SafeModeScope(False), pytest.raises(ValueError, match=r"crafted\.skops .*Lambda"):
+        sk_textcnn.load(path)
+
+
+def test_a_failed_save_leaves_the_earlier_file_and_no_other(tmp_path, monkeypatch):
+    path = tmp_path / "model.skops"
+    sk_textcnn.save(SequenceVectorizer().fit(SENTIMENT_TEXTS), path)
+    before = path.read_bytes()
+
+    def full_disk(source, destination):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        sk_textcnn.save(SequenceVectorizer().fit(["other words"]), path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["model.skops"]
+
+
+def test_a_damaged_file_is_refused_naming_it(tmp_path):
+    path = tmp_path / "model.skops"
+    sk_textcnn.save(SequenceVectorizer().fit(SENTIMENT_TEXTS), path)
+    damaged = tmp_path / "damaged.skops"
+    damaged.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ValueError, match=r"damaged\.skops (is a zip archive but not|could not)"):
+        sk_textcnn.load(damaged)

@@ -183,6 +183,19 @@ def test_clone_pickle_and_grid_search_keep_working_with_used_callbacks(tmp_path)
     assert given.calls == []  # every fit of the search ran a clone's copy
 
 
+@KERAS_ARRAY_DEPRECATION
+def test_a_callback_shared_by_two_estimators_is_copied_untrained(tmp_path):
+    logger = keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))
+    fast(epochs=1, callbacks=[logger]).fit(X_MULTI, Y_MULTI)
+    # A second estimator given the used logger: its fit, clone and pickle still work.
+    other = fast(epochs=1, callbacks=[logger], batch_size=16)
+    assert type(clone(other).callbacks[0]) is keras.callbacks.CSVLogger
+    other.fit(X_MULTI, Y_MULTI)
+    restored = pickle.loads(pickle.dumps(other))
+    assert restored.callbacks[0] is not logger and restored.callbacks[0].model is None
+    assert clone(fast(callbacks=[])).get_params()["callbacks"] == []
+
+
 def test_callbacks_must_be_keras_callbacks():
     with pytest.raises(TypeError, match="callbacks must be a list of keras.callbacks.Callback"):
         fast(epochs=1, callbacks=[print]).fit(X_MULTI, Y_MULTI)
