@@ -1,12 +1,17 @@
 """The linear term: bag of ids, id bigrams, the SVM and its blend with the network."""
 
+import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.pipeline import make_pipeline
 
+from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 from sk_textcnn._linear import (
     LinearTerm,
     bag_of_ids,
@@ -179,3 +184,75 @@ def test_a_verbose_fit_reports_the_blend_weights(capsys):
     (line,) = [line for line in capsys.readouterr().out.splitlines() if "Blend" in line]
     network, linear = model.blend_weights_
     assert f"network weight {network:.3f}, linear term weight {linear:.3f}" in line
+
+
+SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "suite" / "sst2.jsonl"
+
+
+def sst2():
+    """SST-2's training and test sentences and labels, from the shared suite (skip without)."""
+    if not SST2.exists():
+        pytest.skip(f"{SST2} is not here")
+    records = [json.loads(line) for line in SST2.read_text().splitlines()]
+    return {
+        split: (
+            [r["text"] for r in records if r["split"] == split],
+            np.array([r["labels"][0] for r in records if r["split"] == split]),
+        )
+        for split in ("train", "test")
+    }
+
+
+def test_class_weight_reaches_the_blended_model_as_it_reaches_the_network():
+    # 600 negative and 150 positive training sentences, as users with skewed classes have.
+    data = sst2()
+    (texts, labels), (test, y_test) = data["train"], data["test"]
+    gains = {True: [], False: []}
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        rows = np.concatenate(
+            [
+                rng.permutation(np.flatnonzero(labels == "negative"))[:600],
+                rng.permutation(np.flatnonzero(labels == "positive"))[:150],
+            ]
+        )
+        X, y = [texts[i] for i in rows], labels[rows]
+        for linear_term in (True, False):
+            scores = []
+            for class_weight in (None, "balanced"):
+                model = make_pipeline(
+                    SequenceVectorizer(),
+                    TextCNNClassifier(
+                        random_state=seed, linear_term=linear_term, class_weight=class_weight
+                    ),
+                ).fit(X, y)
+                predicted = model.predict(test)
+                scores.append(
+                    (
+                        recall_score(y_test, predicted, pos_label="positive"),
+                        balanced_accuracy_score(y_test, predicted),
+                    )
+                )
+            (recall, balanced), (weighted_recall, weighted_balanced) = scores
+            gains[linear_term].append(weighted_recall - recall)
+            if linear_term:
+                assert weighted_balanced >= balanced
+    assert np.mean(gains[True]) >= np.mean(gains[False]) > 0
+
+
+def test_sample_weight_of_the_positives_raises_their_probability_through_the_blend():
+    data = sst2()
+    (texts, labels), (test, _) = data["train"], data["test"]
+    rows = np.random.default_rng(0).permutation(len(texts))[:300]
+    X, y = [texts[i] for i in rows], labels[rows]
+    means = {}
+    for linear_term in (True, False):
+        for factor in (1, 5, 50):
+            model = make_pipeline(
+                SequenceVectorizer(), TextCNNClassifier(random_state=0, linear_term=linear_term)
+            ).fit(X, y, textcnnclassifier__sample_weight=np.where(y == "positive", factor, 1.0))
+            means[linear_term, factor] = model.predict_proba(test)[:, 1].mean()
+    for linear_term in (True, False):
+        assert means[linear_term, 1] < means[linear_term, 5] < means[linear_term, 50]
+    rise = {term: means[term, 50] - means[term, 1] for term in (True, False)}
+    assert rise[True] >= rise[False] / 2
