@@ -54,12 +54,15 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
         rows.append(bigram_rows)
         columns.append(bigram_columns)
     n_columns = n_ids + (0 if bigram_codes is None else len(bigram_codes))
-    rows, columns = np.concatenate(rows), np.concatenate(columns)
-    counts = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, columns)), shape=(n_rows, n_columns), dtype=np.float64
+    # Each (row, column) pair once with its count, in row-major order: the CSR arrays
+    # directly (a COO matrix's conversion costs more than this for a single document).
+    cells, counts = np.unique(
+        np.concatenate(rows) * n_columns + np.concatenate(columns), return_counts=True
     )
-    counts.sum_duplicates()
-    return counts
+    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_columns)
+    return sp.csr_matrix(
+        (counts.astype(np.float64), cells % n_columns, indptr), shape=(n_rows, n_columns)
+    )
 
 
 def _bigrams(X, n_ids):
@@ -124,7 +127,10 @@ class LinearTerm:
         features = self.tfidf_.transform(counts)
         target = Y.astype(int) if multilabel else Y.ravel().astype(int)
         self.model_ = self._fit_svm(features, target, sample_weight)
-        self.coef_, self.intercept_ = stacked_coefficients(self.model_, features.shape[1])
+        coef, self.intercept_ = stacked_coefficients(self.model_, features.shape[1])
+        # Fortran order, so that coef_.T is C-ordered: scipy multiplies sparse rows by a
+        # C-ordered matrix in place, and would copy all of it for every call otherwise.
+        self.coef_ = np.asfortranarray(coef)
         self.scale_, self.offset_ = 1.0, 0.0
         if multilabel:
             folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
@@ -150,8 +156,17 @@ class LinearTerm:
             return model.fit(features, target, **_weight(sample_weight))
 
     def features(self, X):
-        """TF-IDF rows of ids ``X``, a CSR matrix: a column per id, then per known bigram."""
-        return self.tfidf_.transform(bag_of_ids(X, self.n_ids, self.bigram_codes_))
+        """TF-IDF rows of ids ``X``, a CSR matrix: a column per id, then per known bigram.
+
+        ``tfidf_.transform``, computed here: its input validation costs more than the
+        arithmetic for the one document of a single prediction.
+        """
+        features = bag_of_ids(X, self.n_ids, self.bigram_codes_)
+        features.data = (1 + np.log(features.data)) * self.tfidf_.idf_[features.indices]
+        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=features.data**2, minlength=features.shape[0]))
+        features.data /= norms[rows]
+        return features
 
     def decision_function(self, X):
         """Scores of shape (n_samples, n_outputs): one per label, class or positive class.
