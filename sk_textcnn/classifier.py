@@ -162,7 +162,7 @@ _LEAVE_OUT_CALLBACKS = contextvars.ContextVar("leave_out_callbacks", default=Fal
 
 
 @contextmanager
-def callbacks_left_out():
+def _callbacks_left_out():
     """Within this context the state of a TextCNNClassifier holds ``callbacks=None``."""
     token = _LEAVE_OUT_CALLBACKS.set(True)
     try:

@@ -78,7 +78,7 @@ def save(model, file):
     >>> sk_textcnn.load(path).transform(["the dog sat"])
     TokenIds([[2, 4, 5]], dtype=int32)
     """
-    with classifier.callbacks_left_out():
+    with classifier._callbacks_left_out():
         data = skops.io.dumps(model)
     refused = _refused_types(data)
     if refused:
@@ -122,6 +122,15 @@ def load(file):
         When ``file`` is not a skops file (a pickle or joblib file is named as such) or holds
         a type that is neither one skops trusts by default nor one of :data:`TRUSTED_TYPES`;
         nothing in it is run.
+
+    Examples
+    --------
+    >>> import io
+    >>> import sk_textcnn
+    >>> file = io.BytesIO()
+    >>> sk_textcnn.save(sk_textcnn.SequenceVectorizer().fit(["a cat", "a dog"]), file)
+    >>> sk_textcnn.load(io.BytesIO(file.getvalue())).vocabulary_
+    {'a': 2, 'cat': 3, 'dog': 4}
     """
     name = getattr(file, "name", "file") if hasattr(file, "read") else os.fspath(file)
     data = file.read() if hasattr(file, "read") else Path(file).read_bytes()
