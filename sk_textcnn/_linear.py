@@ -34,6 +34,8 @@ from sk_textcnn._ids import OOV_ID
 
 # Binary and multi-label probabilities are kept this far from 0 and 1.
 _EPSILON = 1e-7
+# Blend weights below this are 0: both at once would make a constant predictor.
+_NO_WEIGHT = 1e-6
 # Folds of the out-of-fold margins that multi-label SVM scores are calibrated on.
 CALIBRATION_FOLDS = 3
 
@@ -47,7 +49,7 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
     """
     n_rows = X.shape[0]
     known = X > OOV_ID
-    rows = [np.nonzero(known)[0]]
+    rows = [np.nonzero(known)[0].astype(np.int64)]
     columns = [X[known].astype(np.int64)]
     if bigram_codes is not None:
         bigram_rows, _, bigram_columns = _known_bigrams(X, n_ids, bigram_codes)
@@ -261,7 +263,9 @@ def fit_blend(network_scores, linear_scores, Y, multiclass, sample_weight=None):
     targets one bias shared by all outputs (binary cross-entropy), since a rare label has too
     few held-out positives for a bias of its own: its own shift is left to its threshold. The
     weights carry an L2 penalty worth one held-out row, which keeps them finite when the
-    held-out rows are separable (their loss then falls forever as the weights grow).
+    held-out rows are separable (their loss then falls forever as the weights grow). Where
+    both weights come out 0, a blend that would predict one class for everything, the two
+    models' mean, weights ``(0.5, 0.5)`` and no bias, is returned instead.
     """
     z_network = np.asarray(network_scores, dtype=np.float64)
     n_samples, n_outputs = z_network.shape
@@ -291,4 +295,10 @@ def fit_blend(network_scores, linear_scores, Y, multiclass, sample_weight=None):
     start = np.concatenate([[1.0, 0.0], np.zeros(n_bias)])
     bounds = [(0, None), (0, None)] + [(None, None)] * n_bias
     result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B", bounds=bounds)
-    return result.x[:2], result.x[2:]
+    weights, bias = result.x[:2], result.x[2:]
+    if weights.max() < _NO_WEIGHT:
+        # Neither model told the held-out rows apart (too few of them, or both models no
+        # better than their base rate there): the fitted blend would predict one class for
+        # everything. Both models' mean score keeps what each learned on its training rows.
+        return np.array([0.5, 0.5]), np.zeros(n_bias)
+    return weights, bias

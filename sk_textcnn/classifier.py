@@ -3,7 +3,6 @@
 import contextvars
 import copy
 import inspect
-import math
 import os
 import sys
 import tempfile
@@ -768,6 +767,11 @@ default="auto"
             train, held_out = split
             validation = X[held_out], Y[held_out], sample_weight[held_out]
             X, Y, sample_weight = X[train], Y[train], sample_weight[train]
+        else:
+            # Nothing held out: no blend and the default thresholds, a warm start included.
+            self.linear_term_ = None
+            if self._tunes_thresholds():
+                self.threshold_ = np.full_like(self.threshold_, 0.5)
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
         linear_term = self.linear_term and validation is not None
         tune = self._tunes_thresholds() and validation is not None
@@ -801,8 +805,9 @@ default="auto"
         documents, and fewer than ``MIN_HELD_OUT_DOCUMENTS`` of them cannot be held out.
         """
         _, document = np.unique(X, axis=0, return_inverse=True)
+        document = document.reshape(-1)  # NumPy 2.0.0 shaped it (n, 1)
         n_documents = int(document.max(initial=-1)) + 1
-        if math.ceil(self.validation_fraction * n_documents) < MIN_HELD_OUT_DOCUMENTS:
+        if self.validation_fraction * n_documents < MIN_HELD_OUT_DOCUMENTS:
             return None
         return multilabel_train_test_split_indices(
             Y,

@@ -566,16 +566,18 @@ class _ScoreParts:
         )
         self.ids = ids
         self.tfidf = term.features(ids)
+        self._spans = {}
 
     def linear(self, row, column):
         """Span ``(start, end)`` and contribution of each of document ``row``'s linear-term
         features to output ``column``."""
         if self.linear_term is None:
             return [], np.zeros(0)
+        if row not in self._spans:  # once per document, whatever the number of labels
+            spans = self.linear_term.feature_spans(self.ids[row])
+            self._spans[row] = [spans[int(j)] for j in self.tfidf[row].indices]
         values = self.tfidf[row]
-        spans = self.linear_term.feature_spans(self.ids[row])
-        terms = values.data * self.coef[column, values.indices]
-        return [spans[int(j)] for j in values.indices], terms
+        return self._spans[row], values.data * self.coef[column, values.indices]
 
 
 class _Windows:

@@ -546,7 +546,9 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             columns are ``classes_``.
         **fit_params : dict
             Passed to ``estimator.fit`` (sliced to the training part where they hold one value
-            per sample). With metadata routing enabled, routed parameters instead.
+            per sample). With metadata routing enabled, routed parameters instead. A
+            ``sample_weight`` among them (for a pipeline, its one ``<step>__sample_weight``)
+            also weighs the held-out samples the thresholds are tuned on.
 
         Returns
         -------
@@ -602,8 +604,10 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             for (_, validation), (_, fold_proba) in zip(splits, held_out, strict=True):
                 proba[validation] = fold_proba
             tuning_rows = np.arange(y.shape[0])
-        # The thresholds weigh the held-out samples as the estimator's loss did.
-        sample_weight = params.get("sample_weight")
+        # The thresholds weigh the held-out samples as the estimator's loss did: by
+        # sample_weight, or a pipeline's one "<step>__sample_weight".
+        weights = [params[key] for key in params if key.split("__")[-1] == "sample_weight"]
+        sample_weight = weights[0] if len(weights) == 1 else None
         if sample_weight is not None:
             sample_weight = _safe_indexing(np.asarray(sample_weight), tuning_rows)
         self.thresholds_ = tune_thresholds(

@@ -1144,3 +1144,21 @@ def test_a_model_saved_before_label_lists_predicts_and_scores(multilabel_model):
     del old.label_lists_  # as in files written before label lists were accepted
     np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
     assert old.score(X_MULTI, Y_MULTI) == multilabel_model.score(X_MULTI, Y_MULTI)
+
+
+@pytest.mark.parametrize(("n_documents", "held_out"), [(39, False), (40, True)])
+def test_fewer_than_four_documents_to_hold_out_hold_none(n_documents, held_out, recorded_splits):
+    texts, labels = reviews()
+    model = make_pipeline(SequenceVectorizer(), fast(epochs=2))
+    model.fit(texts[:n_documents], labels[:n_documents])
+    assert bool(recorded_splits) == held_out
+    assert (model[-1].linear_term_ is not None) == held_out
+
+
+def test_a_warm_fit_with_nothing_to_hold_out_drops_the_blend(sentiment):
+    texts, labels = reviews()
+    vectorizer = SequenceVectorizer().fit(texts + sentiment[0])
+    model = fast(epochs=2, threshold="auto").fit(vectorizer.transform(texts), labels)
+    assert model.linear_term_ is not None
+    model.set_params(warm_start=True).fit(vectorizer.transform(sentiment[0]), sentiment[1])
+    assert model.linear_term_ is None and model.threshold_.tolist() == [0.5]

@@ -256,3 +256,23 @@ def test_sample_weight_of_the_positives_raises_their_probability_through_the_ble
         assert means[linear_term, 1] < means[linear_term, 5] < means[linear_term, 50]
     rise = {term: means[term, 50] - means[term, 1] for term in (True, False)}
     assert rise[True] >= rise[False] / 2
+
+
+def test_a_blend_of_two_uninformative_scores_is_their_mean_not_a_constant():
+    Y = np.array([[0.0], [1.0]] * 5)
+    weights, bias = fit_blend(np.zeros((10, 1)), np.zeros((10, 1)), Y, multiclass=False)
+    np.testing.assert_array_equal(weights, [0.5, 0.5])
+    np.testing.assert_array_equal(bias, [0.0])
+    # Informative rows still get fitted weights.
+    weights, _ = fit_blend(np.zeros((10, 1)), 4 * Y - 2, Y, multiclass=False)
+    assert weights[1] > 0.5 and weights[0] < 0.1
+
+
+def test_tfidf_rows_are_those_of_the_fitted_transformer():
+    X = np.vstack([IDS, np.zeros((1, 5), np.int32), np.ones((1, 5), np.int32)])
+    for target_type, Y in (("binary", np.array([1, 0, 1])), ("multilabel-indicator", None)):
+        Y = np.array([[1, 0], [0, 1], [1, 1]]) if Y is None else Y
+        term = LinearTerm(target_type, n_ids=6, random_state=0)
+        term.fit(IDS, Y.astype(np.float32), np.ones(3, np.float32))
+        expected = term.tfidf_.transform(bag_of_ids(X, 6, term.bigram_codes_))
+        np.testing.assert_allclose(term.features(X).toarray(), expected.toarray(), rtol=1e-12)

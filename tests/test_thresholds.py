@@ -183,6 +183,10 @@ def test_meta_estimator_tunes_on_weighted_held_out_samples():
     )
     np.testing.assert_array_equal(weighted, expected)
     assert weighted[0] != clone(clf).fit(X, Y).thresholds_[0]
+    # A pipeline's step weights weigh the thresholds too.
+    in_pipeline = clone(clf).set_params(estimator=make_pipeline(_ScoredByFeature()))
+    in_pipeline.fit(X, Y, _scoredbyfeature__sample_weight=weight)
+    np.testing.assert_array_equal(in_pipeline.thresholds_, weighted)
 
 
 def test_candidates_limit_or_grid():
