@@ -26,7 +26,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
-from sk_textcnn._training import FitProgress, announced
+from sk_textcnn._progress import FitProgress, announced
 from sk_textcnn.classifier import TextCNNClassifier
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
 from sk_textcnn.vectorizer import SequenceVectorizer

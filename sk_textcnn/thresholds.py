@@ -45,7 +45,7 @@ from sk_textcnn._multilabel import (
     predicted_indicator,
     set_multilabel_tags,
 )
-from sk_textcnn._training import FitProgress, announced
+from sk_textcnn._progress import FitProgress, announced
 from sk_textcnn.model_selection import (
     MultiLabelStratifiedKFold,
     multilabel_train_test_split_indices,

@@ -7,16 +7,12 @@ import pickle
 import subprocess
 import sys
 import warnings
-from types import SimpleNamespace
 
 import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
-
-from sk_textcnn import _training
-from sk_textcnn._training import FitProgress
 
 from .conftest import X_MULTI, Y_MULTI, fast, jax_known_failure
 
@@ -238,21 +234,6 @@ def test_repeated_fits_and_a_grid_search_print_nothing(log_level):
         [sys.executable, "-c", SILENT_FITS], capture_output=True, text=True, env=env, check=True
     )
     assert (done.stdout, done.stderr) == ("", "")
-
-
-def test_fit_progress_says_which_fit_starts_and_the_time_left(capsys, monkeypatch):
-    clock = iter([0.0, 30.0, 90.0, 0.0])
-    monkeypatch.setattr(_training, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
-    progress = FitProgress(fast(), 3, verbose=1)
-    for what in ("fold 1", "fold 2", "the last"):
-        progress.starting(what)
-    assert capsys.readouterr().out.splitlines() == [
-        "[TextCNNClassifier] 1/3 fitting fold 1",
-        "[TextCNNClassifier] 2/3 fitting fold 2, about 1 min 00 s left",
-        "[TextCNNClassifier] 3/3 fitting the last, about 45 s left",
-    ]
-    FitProgress(fast(), 1, verbose=0).starting("quietly")
-    assert capsys.readouterr().out == ""
 
 
 def test_early_stopping_stops_and_keeps_the_best_epoch():
