@@ -58,6 +58,7 @@ from sk_textcnn._multilabel import (
     set_multilabel_tags,
 )
 from sk_textcnn._random import check_random_state
+from sk_textcnn._threshold_tuning import thresholds_by_policy
 from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import (
@@ -65,12 +66,6 @@ from sk_textcnn.network import (
     output_scores,
     pooled_features,
     positive_weighted_binary_crossentropy,
-)
-from sk_textcnn.thresholds import (
-    MIN_TUNING_POSITIVES,
-    TUNING_GRID,
-    TUNING_SHRINKAGE,
-    tune_thresholds,
 )
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
@@ -243,7 +238,7 @@ default="auto"
         than 5 validation positives share one threshold, tuned on them together (0.5 when they
         have fewer than 5 between them), and each threshold is moved halfway to one shared by
         all labels, which trades a little macro-F1 for micro-F1 (see
-        ``sk_textcnn.thresholds.TUNING_SHRINKAGE``). None means "auto" for
+        ``sk_textcnn._threshold_tuning.TUNING_SHRINKAGE``). None means "auto" for
         multi-label targets, where a cut-off of 0.5 leaves rare labels unpredicted, and 0.5
         for binary targets, where it gives the most accurate decisions. Multiclass targets
         take the most probable class and accept only None or 0.5.
@@ -842,26 +837,13 @@ default="auto"
             )
 
     def _tuned_thresholds(self, features, X, Y, sample_weight):
-        """Per-label thresholds maximising F1 on the held-out part, by the package's policy.
-
-        The policy of :class:`MultiLabelThresholdClassifier` (see ``TUNING_GRID`` in
-        :mod:`sk_textcnn.thresholds` for the measurements behind it): a coarse grid inside
-        [0.05, 0.95], and labels with fewer than ``MIN_TUNING_POSITIVES`` held-out positives
-        share one threshold tuned on them pooled; then each moves halfway to one threshold
-        shared by all labels.
-        """
+        """Per-label thresholds maximising F1 on the held-out part, by the package's policy
+        (that of :class:`MultiLabelThresholdClassifier`; see ``sk_textcnn._threshold_tuning``)."""
         Y = Y.reshape(len(Y), -1) if self.target_type_ == "binary" else Y
-        return tune_thresholds(
-            Y,
-            proba_of_scores(
-                self._scores_of_features(features, X), self.target_type_ == "multiclass"
-            ),
-            candidates=TUNING_GRID,
-            min_positives=MIN_TUNING_POSITIVES,
-            pool_rare=True,
-            shrinkage=TUNING_SHRINKAGE,
-            sample_weight=sample_weight,
+        proba = proba_of_scores(
+            self._scores_of_features(features, X), self.target_type_ == "multiclass"
         )
+        return thresholds_by_policy(Y, proba, sample_weight=sample_weight)
 
     def _training_rng(self, *, epochs_done):
         """Source of weight seeds and batch order, never NumPy's global generator."""

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
-from sk_textcnn.thresholds import _f1_at
+from sk_textcnn._threshold_tuning import f1_at
 
 __all__ = ["HistoryDisplay", "LabelF1Display", "ThresholdDisplay"]
 
@@ -563,14 +563,14 @@ class ThresholdDisplay:
         shown = np.argsort(-truth.sum(axis=0), kind="stable")[:max_labels]
         unweighted = np.ones(len(scores))
         curves = np.array(
-            [_f1_at(_THRESHOLD_GRID, scores[:, j], truth[:, j], unweighted) for j in shown]
+            [f1_at(_THRESHOLD_GRID, scores[:, j], truth[:, j], unweighted) for j in shown]
         )
         model_thresholds = model_f1 = None
         if thresholds is not None:
             model_thresholds = np.broadcast_to(np.asarray(thresholds, float), (n_labels,))[shown]
             model_f1 = np.array(
                 [
-                    _f1_at(np.array([t]), scores[:, j], truth[:, j], unweighted)[0]
+                    f1_at(np.array([t]), scores[:, j], truth[:, j], unweighted)[0]
                     for j, t in zip(shown, model_thresholds, strict=True)
                 ]
             )
