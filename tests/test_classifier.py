@@ -34,13 +34,20 @@ from tensorflow.python.framework import config as tf_config
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load_reuters
 from sk_textcnn.word_vectors import load_word_vectors, save_word_vectors
 
-from .conftest import FAST, NEGATIVE, POSITIVE, X_MULTI, Y_MULTI, fast, reviews
+from .helpers import (
+    FAST,
+    SENTIMENT_LABELS,
+    SENTIMENT_TEXTS,
+    X_MULTI,
+    Y_MULTI,
+    fast,
+    reviews,
+)
 
 
 @pytest.fixture(scope="module")
 def binary_pipeline():
-    texts = (POSITIVE + NEGATIVE) * 4
-    labels = (["pos"] * 4 + ["neg"] * 4) * 4
+    texts, labels = list(SENTIMENT_TEXTS), list(SENTIMENT_LABELS)
     return make_pipeline(SequenceVectorizer(), fast()).fit(texts, labels), texts, labels
 
 

@@ -28,7 +28,7 @@ from sk_textcnn.thresholds import (
     tune_thresholds,
 )
 
-from .conftest import (
+from .helpers import (
     imbalanced_indicator,
     text_problem,
 )

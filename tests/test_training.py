@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV
 from sk_textcnn import _training
 from sk_textcnn._training import FitProgress
 
-from .conftest import X_MULTI, Y_MULTI, fast, jax_known_failure
+from .helpers import X_MULTI, Y_MULTI, fast, jax_known_failure
 
 
 @jax_known_failure("Keras 3.15's JAX backend raises NumPy 2's __array__ DeprecationWarning")
