@@ -7,7 +7,7 @@ from sklearn.base import clone
 
 from sk_textcnn._batching import batch_width, left_aligned, length_sorted_batches
 
-from .conftest import X_MULTI, Y_MULTI, fast
+from .helpers import X_MULTI, Y_MULTI, fast
 
 
 def test_padding_and_batch_invariance(multilabel_model):

@@ -16,7 +16,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sk_textcnn import cli, explain, load, save
 from sk_textcnn.cli import main
-from tests.conftest import NEGATIVE, POSITIVE
+
+from .helpers import SENTIMENT_LABELS, SENTIMENT_TEXTS
 
 TINY = [
     "--set", "embedding_dim=8", "--set", "num_filters=8", "--set", "filter_sizes=2,3",
@@ -24,8 +25,7 @@ TINY = [
 ]  # fmt: skip
 # For tests that need a trained model but not a good one.
 QUICK = [*TINY, "--set", "epochs=2"]
-TEXTS = (POSITIVE + NEGATIVE) * 4
-LABELS = (["pos"] * len(POSITIVE) + ["neg"] * len(NEGATIVE)) * 4
+TEXTS, LABELS = SENTIMENT_TEXTS, SENTIMENT_LABELS
 # Multi-label: "film" documents also carry "cinema"; the empty-label rows are multi-label too.
 TOPICS = [
     ("pos", "cinema") if "film" in text else (label,)

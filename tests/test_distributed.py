@@ -16,16 +16,18 @@ from sklearn.pipeline import make_pipeline
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 from sk_textcnn.distributed import score_partitions
 
-from .conftest import (
+from .helpers import (
+    PROBA_TOLERANCE,
+    REPO,
     SENTIMENT_LABELS,
     SENTIMENT_TEXTS,
     TINY_TEXT_CNN,
     split_scores,
+    tensorflow_threads,
     text_problem,
     tiny_ensemble,
     tiny_text_search,
 )
-from .test_parallel import PROBA_TOLERANCE, REPO, tensorflow_threads
 
 ENSEMBLE_DOCS, ENSEMBLE_Y = text_problem(n_samples=200)
 

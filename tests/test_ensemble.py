@@ -24,7 +24,7 @@ from sk_textcnn import (
     make_multilabel_ensemble,
 )
 
-from .conftest import (
+from .helpers import (
     FAST,
     text_problem,
 )

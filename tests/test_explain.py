@@ -18,7 +18,7 @@ from sk_textcnn import (
     top_ngrams,
 )
 
-from .conftest import FAST, NEGATIVE, POSITIVE, reviews
+from .helpers import FAST, NEGATIVE, POSITIVE, SENTIMENT_LABELS, SENTIMENT_TEXTS, reviews
 
 # Short, long, with punctuation, capitals and out-of-vocabulary words, and empty.
 DOCUMENTS = [
@@ -44,8 +44,7 @@ def fit(texts, y, vectorizer=None, **params):
 
 @pytest.fixture(scope="module")
 def binary():
-    texts = (POSITIVE + NEGATIVE) * 4
-    return fit(texts, (["pos"] * 4 + ["neg"] * 4) * 4)
+    return fit(SENTIMENT_TEXTS, SENTIMENT_LABELS)
 
 
 @pytest.fixture(scope="module")
@@ -243,10 +242,9 @@ def test_pre_padding_and_pre_truncation_explain_the_kept_tokens(sentiment):
 
 
 def test_multichannel_embeddings():
-    texts = (POSITIVE + NEGATIVE) * 4
     vectors = np.random.default_rng(0).normal(size=(12, 8)).astype(np.float32)
     pipeline = fit(
-        texts, (["pos"] * 4 + ["neg"] * 4) * 4, embeddings=vectors, embedding_mode="multichannel"
+        SENTIMENT_TEXTS, SENTIMENT_LABELS, embeddings=vectors, embedding_mode="multichannel"
     )
     assert pipeline[-1].model_.get_layer("embedding_static") is not None
     assert_exact(pipeline, DOCUMENTS)

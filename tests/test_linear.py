@@ -22,7 +22,7 @@ from sk_textcnn._linear import (
 )
 from sk_textcnn.network import output_scores, pooled_features
 
-from .conftest import X_MULTI, Y_MULTI, fast
+from .helpers import X_MULTI, Y_MULTI, fast
 
 IDS = np.array([[2, 3, 2, 1, 0], [3, 4, 0, 0, 0], [2, 3, 5, 0, 0]], dtype=np.int32)
 

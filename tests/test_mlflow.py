@@ -8,7 +8,7 @@ from sklearn.pipeline import make_pipeline
 from sk_textcnn import SequenceVectorizer
 from sk_textcnn.persistence import TRUSTED_TYPES
 
-from .conftest import fast
+from .helpers import fast
 
 mlflow = pytest.importorskip("mlflow")
 

@@ -9,7 +9,7 @@ from sk_textcnn.model_selection import (
     multilabel_train_test_split_indices,
 )
 
-from .conftest import imbalanced_indicator
+from .helpers import imbalanced_indicator
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 import sk_textcnn
 from sk_textcnn import MultiLabelThresholdClassifier, SequenceVectorizer
 
-from .conftest import (
+from .helpers import (
     SENTIMENT_LABELS,
     SENTIMENT_TEXTS,
     X_MULTI,

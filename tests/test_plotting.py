@@ -16,7 +16,8 @@ from sk_textcnn import (
     SequenceVectorizer,
     TextCNNClassifier,
 )
-from tests.conftest import FAST, NEGATIVE, POSITIVE, reviews
+
+from .helpers import FAST, SENTIMENT_LABELS, SENTIMENT_TEXTS, reviews
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -24,8 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sk_textcnn.plotting import HistoryDisplay, LabelF1Display, ThresholdDisplay  # noqa: E402
 
-TEXTS = (POSITIVE + NEGATIVE) * 4
-LABELS = np.array((["pos"] * len(POSITIVE) + ["neg"] * len(NEGATIVE)) * 4)
+TEXTS = SENTIMENT_TEXTS
+LABELS = np.array(SENTIMENT_LABELS)
 # Three labels of different frequency: positive, negative, and "film" documents.
 TOPICS = np.array(
     [

@@ -10,7 +10,7 @@ import pytest
 from sk_textcnn._train_step import compiled_train_step
 from sk_textcnn.network import build_text_cnn
 
-from .conftest import X_MULTI, Y_MULTI, fast
+from .helpers import X_MULTI, Y_MULTI, fast
 
 
 def _compiled_network(loss, n_outputs, activation):

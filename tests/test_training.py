@@ -14,7 +14,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from .conftest import X_MULTI, Y_MULTI, fast, jax_known_failure
+from .helpers import X_MULTI, Y_MULTI, fast, jax_known_failure
 
 
 @jax_known_failure("Keras 3.15's JAX backend raises NumPy 2's __array__ DeprecationWarning")

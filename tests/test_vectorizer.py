@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import (
 from sk_textcnn import SequenceVectorizer
 from sk_textcnn.vectorizer import OOV_TOKEN
 
-from .conftest import fast
+from .helpers import fast
 
 CORPUS = [
     "The cat sat on the mat.",
