@@ -1,6 +1,8 @@
 """Run every benchmark, each in a fresh process, and print their tables.
 
-``python -m benchmarks.run_all [--quick] [--only NAME ...]``; each script writes its JSON to
+``python -m benchmarks [--quick] [--only NAME ...]`` (or ``python -m benchmarks.run_all``);
+every script in benchmarks/ is listed here, so each is reachable from this one entry point. Each
+script writes its JSON to
 ``benchmarks/results/<name>.json``, and this runner a summary to ``results/run_all.json``.
 """
 
@@ -16,6 +18,8 @@ except ImportError:  # run as a file: python benchmarks/run_all.py
 # Fastest first, so a broken setup shows early; the Reuters fits (minutes per model) last.
 SCRIPTS = [
     "vectorizer",
+    "glove_start",
+    "model_selection",
     "latency",
     "explain",
     "throughput",
@@ -25,7 +29,9 @@ SCRIPTS = [
     "large_input",
     "accuracy",
     "suite",
+    "learning_curve",
     "thresholds",
+    "tuning_policy",
     "ensemble",
     "pretrained",
     "scale",
