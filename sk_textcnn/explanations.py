@@ -693,8 +693,8 @@ def _token_offsets(document, tokens, lowercase):
 class _MaxWindowTrace(keras.layers.Layer):
     """A MaskedConvMaxPool's pooled features before their ReLU, and the window of each maximum.
 
-    The same windows as the pooling layer: one per real token, starting there, with zero
-    vectors past the end of the document; the first window wins ties.
+    The pooling layer's own windows (``MaskedConvMaxPool.window_responses``); the first window
+    wins ties.
     """
 
     def __init__(self, pooling, **kwargs):
@@ -702,14 +702,8 @@ class _MaxWindowTrace(keras.layers.Layer):
         self.pooling = pooling
 
     def call(self, inputs):
-        embedded, mask = inputs
-        length = ops.shape(embedded)[1]
-        embedded = ops.pad(embedded, [[0, 0], [0, max(self.pooling.filter_sizes) - 1], [0, 0]])
-        keep = ops.expand_dims(mask, -1)
-        lowest = ops.cast(np.finfo(np.float32).min, embedded.dtype)
         maxima, starts = [], []
-        for convolution in self.pooling.convolutions:
-            responses = ops.where(keep, convolution(embedded)[:, :length, :], lowest)
+        for responses in self.pooling.window_responses(*inputs):
             maxima.append(ops.max(responses, axis=1))
             starts.append(ops.cast(ops.argmax(responses, axis=1), "int32"))
         return ops.concatenate(maxima, axis=-1), ops.concatenate(starts, axis=-1)

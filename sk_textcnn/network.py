@@ -56,18 +56,25 @@ class MaskedConvMaxPool(keras.layers.Layer):
         for convolution in self.convolutions:
             convolution.build((embedded_shape[0], None, embedded_shape[-1]))
 
-    def call(self, inputs):
-        embedded, mask = inputs
+    def window_responses(self, embedded, mask):
+        """Each width's responses, one window per real token; padding windows at the lowest float.
+
+        The one definition of the windows, shared by ``call`` and the explanations, which
+        trace each maximum back to its window.
+        """
         length = ops.shape(embedded)[1]
         # Trailing zeros so that every real token starts a full window.
         embedded = ops.pad(embedded, [[0, 0], [0, max(self.filter_sizes) - 1], [0, 0]])
         keep = ops.expand_dims(mask, -1)
         lowest = ops.cast(np.finfo(np.float32).min, embedded.dtype)
-        pooled = []
-        for convolution in self.convolutions:
-            responses = convolution(embedded)[:, :length, :]
-            # ReLU after the max equals the max after ReLU, and an empty document gives 0.
-            pooled.append(ops.relu(ops.max(ops.where(keep, responses, lowest), axis=1)))
+        return [
+            ops.where(keep, convolution(embedded)[:, :length, :], lowest)
+            for convolution in self.convolutions
+        ]
+
+    def call(self, inputs):
+        # ReLU after the max equals the max after ReLU, and an empty document gives 0.
+        pooled = [ops.relu(ops.max(r, axis=1)) for r in self.window_responses(*inputs)]
         return ops.concatenate(pooled, axis=-1)
 
     def compute_output_shape(self, input_shape):
