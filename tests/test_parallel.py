@@ -137,7 +137,7 @@ def test_ensemble_n_jobs_matches_one_job():
 _MODEL_SELECTION = """
 import json
 from sklearn.model_selection import cross_val_score
-from .helpers import SENTIMENT_LABELS, SENTIMENT_TEXTS, split_scores, tiny_text_search
+from tests.helpers import SENTIMENT_LABELS, SENTIMENT_TEXTS, split_scores, tiny_text_search
 
 report = {}
 for n_jobs in (1, 2):
