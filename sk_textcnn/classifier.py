@@ -237,8 +237,8 @@ default="auto"
         validation split of ``validation_fraction`` of the training data; labels with fewer
         than 5 validation positives share one threshold, tuned on them together (0.5 when they
         have fewer than 5 between them), and each threshold is moved halfway to one shared by
-        all labels, which trades a little macro-F1 for micro-F1 (see
-        ``sk_textcnn._threshold_tuning.TUNING_SHRINKAGE``). None means "auto" for
+        all labels, which trades a little macro-F1 for micro-F1 (the ``shrinkage`` of
+        :class:`MultiLabelThresholdClassifier`). None means "auto" for
         multi-label targets, where a cut-off of 0.5 leaves rare labels unpredicted, and 0.5
         for binary targets, where it gives the most accurate decisions. Multiclass targets
         take the most probable class and accept only None or 0.5.
