@@ -1,11 +1,18 @@
 """Iterative stratification of multi-label data."""
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sk_textcnn._random import check_random_state
 from sk_textcnn.model_selection import (
     MultiLabelStratifiedKFold,
+    _label_counts,
+    _label_matrix,
+    _n_test_samples,
+    _repair_missing_labels,
     multilabel_train_test_split_indices,
 )
 
@@ -178,3 +185,126 @@ def test_folds_reject_bad_n_splits(n_splits, match):
     Y = np.eye(10, 2, dtype=int)
     with pytest.raises(ValueError, match=match):
         next(MultiLabelStratifiedKFold(n_splits).split(Y, Y))
+
+
+# The train/test split as it was before it shared one stratification routine with the k-fold
+# splitter, kept verbatim as the reference that the split (used by TextCNNClassifier.fit for
+# its held-out part) must still match exactly.
+def _reference_assign_rows(rows, desired, capacity, rng):
+    wanted = [float(desired[0]), float(desired[1])]
+    free = [int(capacity[0]), int(capacity[1])]
+    coins = rng.randint(2, size=len(rows))
+    parts = np.empty(len(rows), dtype=np.int64)
+    for i in range(len(rows)):
+        if free[1] <= 0:
+            part = 0
+        elif free[0] <= 0:
+            part = 1
+        elif wanted[0] != wanted[1]:
+            part = 0 if wanted[0] > wanted[1] else 1
+        elif free[0] != free[1]:
+            part = 0 if free[0] > free[1] else 1
+        else:
+            part = int(coins[i])
+        parts[i] = part
+        wanted[part] -= 1
+        free[part] -= 1
+    return parts
+
+
+def _reference_split(Y, *, test_size, random_state=None, groups=None):
+    Y = _label_matrix(Y, name="Y")
+    if groups is not None:
+        return _reference_split_groups(Y, np.asarray(groups), test_size, random_state)
+    rng = check_random_state(random_state)
+    n_samples, n_labels = Y.shape
+    n_test = _n_test_samples(test_size, n_samples)
+    capacity = np.array([n_samples - n_test, n_test])
+
+    totals = np.bincount(Y.indices, minlength=n_labels)
+    wanted_test = np.clip(totals * (n_test / n_samples), 1, np.maximum(totals - 1, 1))
+    wanted_test[totals < 2] = 0
+    desired = np.vstack([totals - wanted_test, wanted_test])
+    remaining = totals.copy()
+    part = np.full(n_samples, -1, dtype=np.int64)
+    csc = Y.tocsc()
+    tie_order = rng.permutation(n_labels)
+
+    while remaining.any():
+        open_labels = np.flatnonzero(remaining > 0)
+        key = np.lexsort((tie_order[open_labels], totals[open_labels], remaining[open_labels]))
+        label = open_labels[key[0]]
+        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
+        rows = rng.permutation(rows[part[rows] < 0])
+        parts = _reference_assign_rows(rows, desired[:, label], capacity, rng)
+        part[rows] = parts
+        capacity -= np.bincount(parts, minlength=2)
+        counts = _label_counts(Y, rows, parts)
+        desired -= counts
+        remaining -= counts.sum(axis=0)
+
+    unlabeled = rng.permutation(np.flatnonzero(part < 0))
+    part[unlabeled[: capacity[1]]] = 1
+    part[unlabeled[capacity[1] :]] = 0
+
+    _repair_missing_labels(Y, part, totals, rng)
+    return np.flatnonzero(part == 0), np.flatnonzero(part == 1)
+
+
+def _reference_split_groups(Y, groups, test_size, random_state):
+    _, group = np.unique(groups, return_inverse=True)
+    n_groups = int(group.max(initial=-1)) + 1
+    members = sp.csr_matrix(
+        (np.ones(len(group), dtype=np.int64), (group, np.arange(len(group)))),
+        shape=(n_groups, len(group)),
+    )
+    labels = (members @ Y).sign()
+    if labels.shape[1] == 1:
+        labels = labels.toarray().ravel()
+    _, test_groups = _reference_split(labels, test_size=test_size, random_state=random_state)
+    in_test = np.isin(group, test_groups)
+    return np.flatnonzero(~in_test), np.flatnonzero(in_test)
+
+
+def _random_split_problem(rng):
+    """Labels (indicator matrix, sparse or dense, or class labels), a test_size and groups."""
+    n_samples = rng.randint(2, 120)
+    if rng.rand() < 0.15:
+        Y = rng.randint(rng.randint(1, 5), size=n_samples)
+    else:
+        n_labels = rng.randint(1, 12)
+        # Rates from common to a handful of positives, some rows left without any label.
+        rates = rng.rand() * 0.6 * rng.rand(n_labels) ** 2
+        Y = (rng.rand(n_samples, n_labels) < rates).astype(int)
+        Y[rng.rand(n_samples) < rng.rand() * 0.5] = 0
+        if rng.rand() < 0.3:
+            Y = sp.csr_matrix(Y)
+    groups = None
+    if rng.rand() < 0.4:
+        groups = rng.randint(rng.randint(2, n_samples + 2), size=n_samples)
+    n_units = n_samples if groups is None else len(np.unique(groups))
+    if rng.rand() < 0.5:
+        test_size = float(rng.choice([0.1, 0.2, 0.25, 0.5, 0.8]))
+    else:
+        test_size = int(rng.randint(1, max(n_units - 1, 1) + 1))
+    return Y, test_size, groups
+
+
+@pytest.mark.parametrize("batch", range(4))
+def test_split_matches_the_split_before_the_shared_routine(batch):
+    rng = np.random.RandomState(batch)
+    compared = 0
+    for case in range(150):
+        Y, test_size, groups = _random_split_problem(rng)
+        seed = int(rng.randint(2**31))
+        kwargs = dict(test_size=test_size, random_state=seed, groups=groups)
+        try:
+            expected = _reference_split(Y, **kwargs)
+        except ValueError as error:  # too few samples or groups for test_size, one class only
+            with pytest.raises(ValueError, match=re.escape(str(error))):
+                multilabel_train_test_split_indices(Y, **kwargs)
+            continue
+        train, test = multilabel_train_test_split_indices(Y, **kwargs)
+        assert np.array_equal(train, expected[0]) and np.array_equal(test, expected[1]), case
+        compared += 1
+    assert compared >= 100
