@@ -75,23 +75,20 @@ def _assign_rows(rows, desired, capacity, rng):
     """Send each row to the part that still wants most of the current label (in order).
 
     ``desired`` holds the current label's wanted count per part, ``capacity`` the free places
-    per part. Ties go to the part with more free places, then to a coin flip.
+    per part. A full part takes no more rows, so part sizes are exact. Ties go to the part with
+    more free places, then to a coin: one draw per row, made whether or not it is needed, so
+    that the random stream does not depend on how often ties occur.
     """
-    wanted = [float(desired[0]), float(desired[1])]
-    free = [int(capacity[0]), int(capacity[1])]
-    coins = rng.randint(2, size=len(rows))
+    wanted = [float(w) for w in desired]
+    free = [int(f) for f in capacity]
+    coins = rng.randint(len(free), size=len(rows))
     parts = np.empty(len(rows), dtype=np.int64)
     for i in range(len(rows)):
-        if free[1] <= 0:
-            part = 0
-        elif free[0] <= 0:
-            part = 1
-        elif wanted[0] != wanted[1]:
-            part = 0 if wanted[0] > wanted[1] else 1
-        elif free[0] != free[1]:
-            part = 0 if free[0] > free[1] else 1
-        else:
-            part = int(coins[i])
+        # Never empty: the parts have as many free places in all as there are unplaced rows.
+        open_parts = [p for p in range(len(free)) if free[p] > 0]
+        best = max((wanted[p], free[p]) for p in open_parts)
+        ties = [p for p in open_parts if (wanted[p], free[p]) == best]
+        part = ties[coins[i] % len(ties)]
         parts[i] = part
         wanted[part] -= 1
         free[part] -= 1
@@ -165,6 +162,46 @@ def _fewest_labels(rows, row_sizes, rng):
     return fewest[rng.randint(len(fewest))]
 
 
+def _iterative_stratification(Y, desired, capacity, rng):
+    """The part of each row of CSR ``Y``, by iterative stratification over ``len(capacity)`` parts.
+
+    ``desired`` is the (n_parts, n_labels) count of positives each part should get of each label
+    and ``capacity`` the number of rows of each part; it sums to the number of rows. The label
+    with the fewest unplaced positives is handled first, so that rare labels are spread before
+    common ones fill the parts; its positives go, in random order, to the parts by
+    :func:`_assign_rows`. Rows without any label fill the remaining places at random.
+    """
+    n_samples, n_labels = Y.shape
+    totals = np.bincount(Y.indices, minlength=n_labels)
+    desired = np.array(desired, dtype=np.float64)
+    capacity = np.array(capacity)
+    n_parts = len(capacity)
+    remaining = totals.copy()
+    part = np.full(n_samples, -1, dtype=np.int64)
+    csc = Y.tocsc()
+    tie_order = rng.permutation(n_labels)
+
+    while remaining.any():
+        open_labels = np.flatnonzero(remaining > 0)
+        # Fewest unplaced positives first; single-positive labels before others as rare.
+        key = np.lexsort((tie_order[open_labels], totals[open_labels], remaining[open_labels]))
+        label = open_labels[key[0]]
+        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
+        rows = rng.permutation(rows[part[rows] < 0])
+        parts = _assign_rows(rows, desired[:, label], capacity, rng)
+        part[rows] = parts
+        capacity -= np.bincount(parts, minlength=n_parts)
+        counts = _label_counts(Y, rows, parts, n_parts)
+        desired -= counts
+        remaining -= counts.sum(axis=0)
+
+    # The last part is filled first: for two parts, the test part takes the first of the
+    # shuffled rows, as it always has.
+    unlabeled = rng.permutation(np.flatnonzero(part < 0))
+    part[unlabeled] = np.repeat(np.arange(n_parts)[::-1], capacity[::-1])
+    return part
+
+
 def multilabel_train_test_split_indices(Y, *, test_size, random_state=None, groups=None):
     """Split sample indices in two parts so that every label keeps its share in each.
 
@@ -228,33 +265,11 @@ def multilabel_train_test_split_indices(Y, *, test_size, random_state=None, grou
     n_samples, n_labels = Y.shape
     n_test = _n_test_samples(test_size, n_samples)
     capacity = np.array([n_samples - n_test, n_test])
-
     totals = np.bincount(Y.indices, minlength=n_labels)
     wanted_test = np.clip(totals * (n_test / n_samples), 1, np.maximum(totals - 1, 1))
     wanted_test[totals < 2] = 0
     desired = np.vstack([totals - wanted_test, wanted_test])
-    remaining = totals.copy()
-    part = np.full(n_samples, -1, dtype=np.int64)
-    csc = Y.tocsc()
-    tie_order = rng.permutation(n_labels)
-
-    while remaining.any():
-        open_labels = np.flatnonzero(remaining > 0)
-        # Fewest unplaced positives first; single-positive labels before others as rare.
-        key = np.lexsort((tie_order[open_labels], totals[open_labels], remaining[open_labels]))
-        label = open_labels[key[0]]
-        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
-        rows = rng.permutation(rows[part[rows] < 0])
-        parts = _assign_rows(rows, desired[:, label], capacity, rng)
-        part[rows] = parts
-        capacity -= np.bincount(parts, minlength=2)
-        counts = _label_counts(Y, rows, parts)
-        desired -= counts
-        remaining -= counts.sum(axis=0)
-
-    unlabeled = rng.permutation(np.flatnonzero(part < 0))
-    part[unlabeled[: capacity[1]]] = 1
-    part[unlabeled[capacity[1] :]] = 0
+    part = _iterative_stratification(Y, desired, capacity, rng)
 
     _repair_missing_labels(Y, part, totals, rng)
     return np.flatnonzero(part == 0), np.flatnonzero(part == 1)
@@ -283,55 +298,13 @@ def _split_groups(Y, groups, test_size, random_state):
     return np.flatnonzero(~in_test), np.flatnonzero(in_test)
 
 
-def _assign_to_folds(rows, wanted, free, rng):
-    """Send each row to the fold that still wants most of the current label (in order).
-
-    ``wanted`` holds the current label's wanted count per fold, ``free`` the places each fold
-    has left. Ties go to the fold with more free places, then to a random one of them. Free
-    places only break ties: a fold that wants the label takes it even when full, which keeps
-    common labels (placed last) balanced at the cost of fold sizes differing a little.
-    """
-    wanted = np.asarray(wanted, dtype=np.float64).copy()
-    free = np.asarray(free).copy()
-    folds = np.empty(len(rows), dtype=np.int64)
-    for i in range(len(rows)):
-        best = np.flatnonzero(wanted == wanted.max())
-        best = best[free[best] == free[best].max()]
-        fold = best[rng.randint(len(best))] if len(best) > 1 else best[0]
-        folds[i] = fold
-        wanted[fold] -= 1
-        free[fold] -= 1
-    return folds
-
-
 def _stratified_folds(Y, n_splits, rng):
-    """The fold of each row of CSR ``Y``, by iterative stratification over ``n_splits`` folds."""
+    """The fold of each row of CSR ``Y``: ``n_splits`` parts of n // k or n // k + 1 rows."""
     n_samples, n_labels = Y.shape
     sizes = np.full(n_splits, n_samples // n_splits)
     sizes[: n_samples % n_splits] += 1
-    capacity = sizes.copy()
     totals = np.bincount(Y.indices, minlength=n_labels)
-    desired = np.outer(sizes / n_samples, totals)
-    remaining = totals.copy()
-    fold = np.full(n_samples, -1, dtype=np.int64)
-    csc = Y.tocsc()
-    tie_order = rng.permutation(n_labels)
-    while remaining.any():
-        open_labels = np.flatnonzero(remaining > 0)
-        label = open_labels[np.lexsort((tie_order[open_labels], remaining[open_labels]))[0]]
-        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
-        rows = rng.permutation(rows[fold[rows] < 0])
-        folds = _assign_to_folds(rows, desired[:, label], capacity, rng)
-        fold[rows] = folds
-        capacity -= np.bincount(folds, minlength=n_splits)
-        counts = _label_counts(Y, rows, folds, n_parts=n_splits)
-        desired -= counts
-        remaining -= counts.sum(axis=0)
-    # Rows without labels even out the fold sizes: each goes to the fold with most room.
-    for row in rng.permutation(np.flatnonzero(fold < 0)):
-        fold[row] = np.argmax(capacity)
-        capacity[fold[row]] -= 1
-    return fold
+    return _iterative_stratification(Y, np.outer(sizes / n_samples, totals), sizes, rng)
 
 
 class MultiLabelStratifiedKFold:
@@ -340,9 +313,9 @@ class MultiLabelStratifiedKFold:
     Iterative stratification (Sechidis, Tsoumakas and Vlahavas, 2011), as in
     :func:`multilabel_train_test_split_indices`: the label with the fewest unplaced positives
     is placed first, each positive going to the fold that still wants most of that label, so
-    rare labels are spread over the folds before common ones fill them. Label balance comes
-    first, so fold sizes can differ by a few samples (rows without labels even them out).
-    1-D class labels are stratified as one-hot columns.
+    rare labels are spread over the folds before common ones fill them. A full fold takes no
+    more samples, so fold sizes are exact: n_samples // n_splits, plus one for the first
+    n_samples % n_splits folds. 1-D class labels are stratified as one-hot columns.
 
     Parameters
     ----------
