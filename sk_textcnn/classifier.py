@@ -14,18 +14,15 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import scipy.sparse as sp
 import sklearn
 from keras.src.saving.serialization_lib import SafeModeScope  # no public equivalent
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -47,17 +44,14 @@ from sk_textcnn._linear import (
     proba_of_scores,
 )
 from sk_textcnn._multilabel import (
-    check_indicator_values,
-    fit_label_lists,
     fitted_on_label_lists,
-    is_label_lists,
-    label_indicator,
     label_lists,
     multilabel_score,
     predicted_indicator,
     set_multilabel_tags,
 )
 from sk_textcnn._random import check_random_state
+from sk_textcnn._target_encoding import TargetEncoder
 from sk_textcnn._threshold_tuning import thresholds_by_policy
 from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
@@ -83,6 +77,8 @@ _NETWORK_PARAMS = (
     "positive_weight",
     "jit_compile",
 )
+# What the fitted target encoder learned, copied onto the classifier as its own attributes.
+_TARGET_ATTRIBUTES = ("classes_", "target_type_", "sparse_output_", "label_lists_")
 # Fewer distinct documents than this in the held-out part cannot stop training early, weigh
 # a blend or place a threshold: below it nothing is held out (see _held_out_split).
 MIN_HELD_OUT_DOCUMENTS = 4
@@ -127,24 +123,6 @@ def _holds_text(X):
     if getattr(first, "dtype", np.dtype(int)).kind in "OSU" and getattr(first, "size", 0):
         first = np.asarray(first).flat[0]
     return isinstance(first, (str, bytes))
-
-
-def _check_label_types(y):
-    """Refuse labels mixing strings with other values: they cannot be sorted into classes."""
-    if sp.issparse(y) or np.asarray(y).dtype.kind != "O":
-        return
-    first_of_kind = {}
-    for label in np.asarray(y).ravel():
-        kind = next((text for text in (str, bytes) if isinstance(label, text)), object)
-        first_of_kind.setdefault(kind, label)
-    if len(first_of_kind) > 1:
-        examples = " and ".join(
-            f"{label!r} ({type(label).__name__})" for label in first_of_kind.values()
-        )
-        raise TypeError(
-            f"y mixes labels of different types, e.g. {examples}; give every label the same "
-            "type, e.g. y.astype(str)."
-        )
 
 
 # Each callback given to a TextCNNClassifier as it was before its first training by one (a
@@ -317,6 +295,11 @@ default="auto"
         Whether ``y`` was a list of label lists, so that ``predict`` returns one.
     target_type_ : {"binary", "multiclass", "multilabel-indicator"}
         Kind of target seen in ``fit``.
+    sparse_output_ : bool
+        Whether a multi-label ``y`` was sparse, so that ``predict`` returns a sparse matrix.
+    target_encoder_ : TargetEncoder
+        The fitted encoding of ``y`` into the network's targets, whose ``classes_``,
+        ``target_type_``, ``sparse_output_`` and ``label_lists_`` the classifier copies.
     n_features_in_ : int
         Number of columns of X seen in ``fit``.
     n_ids_ : int
@@ -324,8 +307,10 @@ default="auto"
         be below ``2**31 - 1``. Larger ids at prediction time, of any size, are read as
         out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
-        Decision thresholds ``predict`` applies (binary and multi-label targets), tuned when
-        ``threshold="auto"``, or None with a multi-label target.
+        Decision thresholds of the fit (binary and multi-label targets): tuned on the
+        held-out part when ``threshold="auto"``, or None with a multi-label target, else
+        ``threshold``. ``predict`` applies them where they were tuned, and otherwise the
+        current ``threshold``, so that ``set_params(threshold=...)`` acts without a refit.
     positive_weight_ : ndarray of shape (n_outputs,) or None
         Positive-term weights used in the loss.
     ema_momentum_ : float or None
@@ -519,9 +504,7 @@ default="auto"
         before ``fit``.
         """
         check_is_fitted(self)
-        return FunctionTransformer(
-            self._encode_known_target, inverse_func=self._decode_target, check_inverse=False
-        ).fit(None)
+        return self.target_encoder_
 
     @property
     def feature_encoder(self):
@@ -554,7 +537,10 @@ default="auto"
             The classifier, with ``model_`` built and ``current_epoch`` 0.
         """
         self._validate_params()
-        self._initialize(X, y, None, self._training_rng(epochs_done=0))
+        id_tokens = id_tokens_of(X)  # before validation turns X into a plain array
+        X, Y, sample_weight = self._validated_training_data(X, y, None, reset=True)
+        self._build_network(X, Y, sample_weight, id_tokens, self._training_rng(epochs_done=0))
+        self.linear_term_, self.threshold_ = None, self._check_threshold()
         return self
 
     def _check_ids(self, X, *, reset):
@@ -591,41 +577,6 @@ default="auto"
             )
         return X.astype(np.int32)
 
-    def _encode_target(self, y, classes=None):
-        """Learn the label encoding from y (or ``classes``) and return the training target."""
-        self.label_lists_ = is_label_lists(y)
-        if self.label_lists_:
-            self.target_type_, self.sparse_output_ = "multilabel-indicator", False
-            self.classes_, Y = fit_label_lists(y, classes)
-            Y = Y.astype(np.float32)
-            self._warn_constant_labels(Y)
-            return Y
-        _check_label_types(y)
-        check_classification_targets(y)
-        self.target_type_ = type_of_target(y, input_name="y")
-        if self.target_type_ == "multilabel-indicator":
-            check_indicator_values(y)
-            self.sparse_output_ = sp.issparse(y)
-            Y = (y.toarray() if self.sparse_output_ else np.asarray(y)).astype(np.float32)
-            self.classes_ = np.arange(Y.shape[1])
-            self._warn_constant_labels(Y)
-            return Y
-        if self.target_type_ not in ("binary", "multiclass"):
-            raise ValueError(
-                f"{type(self).__name__} supports binary, multiclass and multi-label indicator "
-                f"targets; got a {self.target_type_} target y."
-            )
-        y = column_or_1d(y, warn=True)
-        self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; got only one "
-                f"class: {self.classes_[0]!r}."
-            )
-        if len(self.classes_) > 2:
-            self.target_type_ = "multiclass"
-        return self._encode_known_target(y)
-
     @staticmethod
     def _warn_constant_labels(Y):
         """One warning naming every label absent from (or present in) all training examples.
@@ -647,18 +598,18 @@ default="auto"
             )
 
     def _check_threshold(self):
-        """Validate ``threshold`` against the fitted target; return one value per output."""
+        """Validate ``threshold`` against the fitted target; return one fixed value per output.
+
+        Where fit tunes the thresholds, their untuned value, 0.5.
+        """
         n_outputs = len(self.classes_) if self.target_type_ == "multilabel-indicator" else 1
-        if self.threshold is None and not self._tunes_thresholds():
-            return np.full(n_outputs, 0.5)
-        if self._tunes_thresholds():
-            if self.target_type_ == "multiclass":
+        if self.threshold is None or self._tunes_thresholds():
+            if self.target_type_ == "multiclass" and self._tunes_thresholds():
                 raise ValueError(
                     "threshold='auto' tunes binary and multi-label decisions; a multiclass "
                     "target takes the most probable class."
                 )
-            # Replaced by tuned values at the end of fit.
-            return getattr(self, "threshold_", np.full(n_outputs, 0.5))
+            return np.full(n_outputs, 0.5)
         threshold = np.asarray(self.threshold, dtype=np.float64)
         if self.target_type_ == "multiclass":
             if threshold.ndim or threshold != 0.5:
@@ -730,14 +681,13 @@ default="auto"
         # and nothing learned by an earlier fit survives a refit.
         if self.warm_start and self.initialized_:
             # Trains the fitted network on, in place, as partial_fit does.
-            self._fit_network(X, y, sample_weight, warm=True)
-            return self
+            return self._fit(X, y, sample_weight, incremental=False)
         trainee = object.__new__(type(self))
         learned = self._learned_attributes()
         trainee.__dict__.update(
             {name: value for name, value in vars(self).items() if name not in learned}
         )
-        trainee._fit_network(X, y, sample_weight, warm=False)
+        trainee._fit(X, y, sample_weight, incremental=False)
         self.__dict__ = vars(trainee)
         return self
 
@@ -745,60 +695,90 @@ default="auto"
         """Names of what ``fit`` learned: by scikit-learn's convention, those ending in "_"."""
         return {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
 
-    def _fit_network(self, X, y, sample_weight, *, warm):
-        """The body of ``fit``: on the fitted network when ``warm``, else on an estimator that
-        holds no learned attribute."""
-        if warm:
-            rng = self._training_rng(epochs_done=self.current_epoch)
-            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """The one fit of ``fit``, warm-started ``fit`` and ``partial_fit``.
+
+        A network already built (warm start, ``partial_fit`` after the first call) trains on;
+        otherwise, on an estimator that holds no learned attribute, one is built. ``fit``
+        trains ``epochs`` epochs on the part not held out, then fits the linear term and the
+        thresholds on the held-out part; ``partial_fit`` (``incremental``) trains the network
+        alone for one epoch on all rows.
+        """
+        reset = not self.initialized_
+        if incremental:
+            self._check_incremental_params()
+        id_tokens = id_tokens_of(X)  # before validation turns X into a plain array
+        X, Y, sample_weight = self._validated_training_data(
+            X, y, sample_weight, reset=reset, classes=classes
+        )
+        fixed_thresholds = self._check_threshold()
+        rng = self._training_rng(epochs_done=self.current_epoch)
+        if reset:
+            self._build_network(X, Y, sample_weight, id_tokens, rng)
         else:
-            rng = self._training_rng(epochs_done=0)
-            X, Y, sample_weight = self._initialize(X, y, sample_weight, rng)
-        split = None
-        if self.early_stopping or self._tunes_thresholds() or self.linear_term:
-            split = self._held_out_split(X, Y, rng)
-        validation = None
-        if split is not None:
-            train, held_out = split
-            validation = X[held_out], Y[held_out], sample_weight[held_out]
-            X, Y, sample_weight = X[train], Y[train], sample_weight[train]
-        else:
-            # Nothing held out: no blend and the default thresholds, a warm start included.
-            self.linear_term_ = None
-            if self._tunes_thresholds():
-                self.threshold_ = np.full_like(self.threshold_, 0.5)
+            self.model_.optimizer.learning_rate = float(self.learning_rate)
+
+        split = None if incremental else self._held_out_split(X, Y, rng)
+        if split is None:
+            self._train(X, Y, sample_weight, 1 if incremental else self.epochs, rng)
+            if reset or not incremental:
+                # Nothing held out: no blend and no tuned thresholds (partial_fit keeps fit's).
+                self.linear_term_, self.threshold_ = None, fixed_thresholds
+            return self
+        train, held_out = split
+        validation = X[held_out], Y[held_out], sample_weight[held_out]
+        X, Y, sample_weight = X[train], Y[train], sample_weight[train]
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
-        linear_term = self.linear_term and validation is not None
-        tune = self._tunes_thresholds() and validation is not None
-        if linear_term or tune:
-            # The held-out rows' network features, computed once for the blend and thresholds.
-            held_out_features = self._features_of_ids(validation[0])
-        if linear_term:
-            self._fit_linear_term(X, Y, sample_weight, validation, held_out_features, rng)
-        if tune:
+        # The held-out rows' network features, computed once for the blend and thresholds.
+        held_out_features = self._features_of_ids(validation[0])
+        self.linear_term_ = None
+        if self.linear_term:
+            self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
+                X, Y, sample_weight, validation, held_out_features, rng
+            )
+        self.threshold_ = fixed_thresholds
+        if self._tunes_thresholds():
             self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
-        if linear_term and self.target_type_ == "multilabel-indicator":
-            # After the thresholds: on the held-out rows the refit's scores are in-sample.
-            # Its scores are logits calibrated on its own out-of-fold margins, so the blend
-            # weights carry over to a refit on all rows, which sees 11% more of each rare
-            # label (Reuters 80/20 split, seeds 0, 1: micro/macro-F1 +0.001/+0.014 and
-            # +0.004/+0.017). A binary or multiclass SVM's raw margins grow with its rows, and
-            # the weights fitted for the smaller one overweight the refit (SST-2 dev accuracy
-            # 0.804 to 0.796): those keep the model the blend was fitted on.
+        if self.linear_term_ is not None and self.target_type_ == "multilabel-indicator":
+            # After the thresholds, which must see out-of-sample scores. The multi-label
+            # term's scores are logits calibrated on its own out-of-fold margins, so the
+            # blend weights carry over to a refit on all rows, which sees more of each rare
+            # label. A binary or multiclass SVM's raw margins grow with its training rows, so
+            # weights fitted for the smaller model would overweight a refit: those keep the
+            # model the blend was fitted on.
             self.linear_term_.fit(
                 np.concatenate([X, validation[0]]),
                 np.concatenate([Y, validation[1]]),
                 np.concatenate([sample_weight, validation[2]]),
             )
+        return self
+
+    def _check_incremental_params(self):
+        """Refuse what one epoch without a validation split cannot honour (``partial_fit``)."""
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name, needs_validation in (
+            ("early_stopping", bool(self.early_stopping)),
+            ("threshold", isinstance(self.threshold, str)),
+        ):
+            value = getattr(self, name)
+            if needs_validation and value != defaults[name].default:
+                raise ValueError(
+                    f"partial_fit trains one epoch without a validation split and cannot "
+                    f"honour {name}={value!r}; use fit, or set_params({name}="
+                    f"{defaults[name].default!r}) first."
+                )
 
     def _held_out_split(self, X, Y, rng):
-        """Training and held-out row indices, or None where too few documents are distinct.
+        """Training and held-out row indices, or None where nothing needs held-out rows (no
+        early stopping, linear term or tuned thresholds) or too few documents are distinct.
 
         Copies of a document (repeated data, oversampling) stay on one side: held-out copies of
         training rows would be memorized, not predicted, and early stopping, the blend and the
         thresholds would be fitted to that memory. ``validation_fraction`` counts distinct
         documents, and fewer than ``MIN_HELD_OUT_DOCUMENTS`` of them cannot be held out.
         """
+        if not (self.early_stopping or self._tunes_thresholds() or self.linear_term):
+            return None
         _, document = np.unique(X, axis=0, return_inverse=True)
         document = document.reshape(-1)  # NumPy 2.0.0 shaped it (n, 1)
         n_documents = int(document.max(initial=-1)) + 1
@@ -811,8 +791,9 @@ default="auto"
             groups=document if n_documents < len(X) else None,
         )
 
-    def _fit_linear_term(self, X, Y, sample_weight, validation, held_out_features, rng):
-        """Fit the linear model on the network's training rows, then the blend on held-out ones.
+    def _fitted_blend(self, X, Y, sample_weight, validation, held_out_features, rng):
+        """The linear model fitted on the network's training rows, and the blend's weights and
+        bias fitted on the held-out ones.
 
         See ``sk_textcnn._linear``: the blend weights are fitted on rows neither model saw, so
         that neither model's training fit is mistaken for skill.
@@ -821,20 +802,19 @@ default="auto"
             self.target_type_, self.n_ids_, random_state=int(rng.randint(np.iinfo(np.int32).max))
         ).fit(X, Y, sample_weight)
         X_held_out, Y_held_out, weight_held_out = validation
-        self.blend_weights_, self.blend_bias_ = fit_blend(
+        weights, bias = fit_blend(
             output_scores(self.model_, held_out_features),
             linear_term.decision_function(X_held_out),
             Y_held_out,
             multiclass=self.target_type_ == "multiclass",
             sample_weight=weight_held_out,
         )
-        self.linear_term_ = linear_term
         if self.verbose:
-            network_weight, linear_weight = self.blend_weights_
             print(
-                f"Blend of {len(Y_held_out)} held-out rows: network weight "
-                f"{network_weight:.3f}, linear term weight {linear_weight:.3f}."
+                f"Blend of {len(Y_held_out)} held-out rows: network weight {weights[0]:.3f}, "
+                f"linear term weight {weights[1]:.3f}."
             )
+        return linear_term, weights, bias
 
     def _tuned_thresholds(self, features, X, Y, sample_weight):
         """Per-label thresholds maximising F1 on the held-out part, by the package's policy
@@ -850,37 +830,55 @@ default="auto"
         # Seeded by epoch too, so each partial_fit call gets its own reproducible order.
         return check_random_state(self.random_state, epochs_done)
 
-    def _initialize(self, X, y, sample_weight, rng, classes=None):
-        """Validate the data, learn the target encoding and build a fresh, compiled network."""
-        filter_sizes = self._check_filter_sizes()
-        id_tokens = id_tokens_of(X)  # before validation turns X into a plain array
-        X = self._check_ids(X, reset=True)
+    def _validated_training_data(self, X, y, sample_weight, *, reset, classes=None):
+        """Validated ids, encoded targets and sample weights (``class_weight`` applied).
+
+        With ``reset`` the target encoding is learned (from ``classes`` where given);
+        otherwise the data must fit the built network, which refuses ``set_params`` changes to
+        what it is built of and follows the others (``learning_rate``, ``class_weight``,
+        ``batch_size``, ``threshold``, ...).
+        """
+        if not reset:
+            self._check_network_params_unchanged()
+        else:
+            self._check_filter_sizes()
+        X = self._check_ids(X, reset=reset)
         check_consistent_length(X, y)
-        Y = self._encode_target(y, classes)
+        if reset:
+            self.target_encoder_ = TargetEncoder().fit(y, classes)
+            for name in _TARGET_ATTRIBUTES:
+                setattr(self, name, getattr(self.target_encoder_, name))
+        Y = self.target_encoder_.transform(y)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True
         )
-        if self.target_type_ != "multilabel-indicator":
+        if self.target_type_ == "multilabel-indicator":
+            if reset:
+                self._warn_constant_labels(Y)
             if self.class_weight is not None:
-                sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-            weighted_classes = np.unique(Y[sample_weight > 0])
-            # With ``classes`` (partial_fit) a first batch may hold a single class.
-            if len(weighted_classes) < 2 and classes is None:
                 raise ValueError(
-                    "Samples of at least 2 classes need a positive sample_weight; only one "
-                    "class has any."
+                    "class_weight applies to binary and multiclass targets; for a multi-label "
+                    "target use positive_weight."
                 )
-        elif self.class_weight is not None:
+            return X, Y, sample_weight
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        # With ``classes`` (partial_fit) a first batch may hold a single class.
+        if reset and classes is None and len(np.unique(Y[sample_weight > 0])) < 2:
             raise ValueError(
-                "class_weight applies to binary and multiclass targets; for a multi-label "
-                "target use positive_weight."
+                "Samples of at least 2 classes need a positive sample_weight; only one class "
+                "has any."
             )
-        if self.at_least_one_label and self.target_type_ != "multilabel-indicator":
+        if self.at_least_one_label:
             raise ValueError(
                 "at_least_one_label applies to multi-label targets; binary and multiclass "
                 f"predictions already give one label per sample (target is {self.target_type_})."
             )
-        self.threshold_ = self._check_threshold()
+        return X, Y, sample_weight
+
+    def _build_network(self, X, Y, sample_weight, id_tokens, rng):
+        """Build a fresh, compiled network for validated training data, its output bias at the
+        training targets' base rates."""
         self.positive_weight_ = self._check_positive_weight(Y)
         self.ema_momentum_ = averaging_momentum(
             self.ema_momentum, epochs=self.epochs, n_samples=len(X), batch_size=self.batch_size
@@ -903,7 +901,7 @@ default="auto"
             n_outputs=len(self.classes_) if self.target_type_ != "binary" else 1,
             output_activation="softmax" if self.target_type_ == "multiclass" else "sigmoid",
             embedding_dim=start.width,
-            filter_sizes=filter_sizes,
+            filter_sizes=self._check_filter_sizes(),
             num_filters=self.num_filters,
             dropout=self.dropout,
             pretrained=start.table,
@@ -914,15 +912,9 @@ default="auto"
         self._compile()
         self._network_params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
         self.history_ = {"loss": []}
-        self.linear_term_ = None
-        return X, Y, sample_weight
 
-    def _continued_data(self, X, y, sample_weight):
-        """Validate training data for the fitted network, as ``partial_fit`` and warm starts need.
-
-        The network follows ``set_params`` where it can (``learning_rate``, ``class_weight``,
-        ``batch_size``, ``threshold``, ...) and refuses changes to what it is built of.
-        """
+    def _check_network_params_unchanged(self):
+        """Refuse training on after ``set_params`` changed what the built network is made of."""
         changed = [
             name
             for name, value in self._network_params.items()
@@ -934,16 +926,6 @@ default="auto"
                 "training continues that network. Call fit with warm_start=False to build a "
                 "new one."
             )
-        self.model_.optimizer.learning_rate = float(self.learning_rate)
-        X = self._check_ids(X, reset=False)
-        check_consistent_length(X, y)
-        Y = self._encode_known_target(y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True
-        )
-        if self.class_weight is not None and self.target_type_ != "multilabel-indicator":
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        return X, Y, sample_weight
 
     def _prior_logits(self, Y, sample_weight):
         """Output-layer logits of the (weighted) base rates of the training targets.
@@ -1171,7 +1153,7 @@ default="auto"
         """``predict``'s labels of the probabilities of each output."""
         if self.target_type_ == "multiclass":
             return self.classes_[outputs.argmax(axis=1)]
-        threshold = self._check_threshold()
+        threshold = self.threshold_ if self._tunes_thresholds() else self._check_threshold()
         if self.target_type_ == "binary":
             return self.classes_[(outputs[:, 0] >= threshold[0]).astype(int)]
         decisions = predicted_indicator(
@@ -1237,56 +1219,7 @@ default="auto"
         over between calls and through pickling.
         """
         self._validate_params()
-        defaults = inspect.signature(type(self).__init__).parameters
-        for name, needs_validation in (
-            ("early_stopping", bool(self.early_stopping)),
-            ("threshold", isinstance(self.threshold, str)),
-        ):
-            value = getattr(self, name)
-            if needs_validation and value != defaults[name].default:
-                raise ValueError(
-                    f"partial_fit trains one epoch without a validation split and cannot "
-                    f"honour {name}={value!r}; use fit, or set_params({name}="
-                    f"{defaults[name].default!r}) first."
-                )
-        if not self.initialized_:
-            rng = self._training_rng(epochs_done=0)
-            X, Y, sample_weight = self._initialize(X, y, sample_weight, rng, classes=classes)
-        else:
-            rng = self._training_rng(epochs_done=self.current_epoch)
-            X, Y, sample_weight = self._continued_data(X, y, sample_weight)
-        self._train(X, Y, sample_weight, 1, rng)
-        return self
-
-    def _encode_known_target(self, y):
-        """Encode y with the labels learned in ``fit``."""
-        if self.target_type_ == "multilabel-indicator" and is_label_lists(y):
-            return label_indicator(y, self.classes_).astype(np.float32)
-        if self.target_type_ == "multilabel-indicator":
-            check_indicator_values(y)
-            Y = (y.toarray() if sp.issparse(y) else np.asarray(y)).astype(np.float32)
-            if Y.ndim != 2 or Y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y must be an indicator matrix with {len(self.classes_)} columns, as in "
-                    f"fit; got shape {Y.shape}."
-                )
-            return Y
-        y = column_or_1d(y, warn=True)
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise ValueError(f"y contains labels not seen in fit: {unseen.tolist()!r}.")
-        codes = np.searchsorted(self.classes_, y)
-        if self.target_type_ == "binary":
-            return codes.astype(np.float32)[:, None]
-        return codes.astype(np.int32)
-
-    def _decode_target(self, Y):
-        """The labels of training targets made by ``_encode_known_target``."""
-        if fitted_on_label_lists(self):
-            return label_lists(Y, self.classes_)
-        if self.target_type_ == "multilabel-indicator":
-            return np.asarray(Y).astype(int)
-        return self.classes_[np.asarray(Y).astype(int).reshape(len(Y))]
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------------ persistence
 
@@ -1353,6 +1286,13 @@ default="auto"
         variables = state.pop("_model_variables", None)
         optimizer_state = state.pop("_optimizer_state", None)
         self.__dict__.update(state)
+        if "classes_" in state and "target_encoder_" not in state:
+            # Saved before the encoding was an object of its own: rebuilt from the copies,
+            # which files older still may lack (they were not fitted on label lists).
+            self.target_encoder_ = TargetEncoder()
+            for name in _TARGET_ATTRIBUTES:
+                setattr(self, name, getattr(self, name, False))
+                setattr(self.target_encoder_, name, getattr(self, name))
         if config is not None:
             # Safe mode whatever the process set (keras.config.enable_unsafe_deserialization):
             # sk_textcnn.load trusts this state, and a Lambda layer in it would be code.

@@ -14,6 +14,7 @@ import skops.io
 
 from sk_textcnn import classifier
 from sk_textcnn._linear import LinearTerm
+from sk_textcnn._target_encoding import TargetEncoder
 from sk_textcnn.ensemble import MultiLabelVotingClassifier
 from sk_textcnn.model_selection import MultiLabelStratifiedKFold
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
@@ -23,15 +24,16 @@ from sk_textcnn.word_vectors import WordVectors
 __all__ = ["TRUSTED_TYPES", "load", "save"]
 
 #: The types of this package a fitted model may hold, besides those skops trusts by default:
-#: the estimators, the linear model inside a TextCNNClassifier, and what parameters may be
-#: (``embeddings=WordVectors(...)``, ``cv=MultiLabelStratifiedKFold(...)``). Pass it as
-#: ``skops_trusted_types`` to ``mlflow.sklearn.log_model``.
+#: the estimators, the linear model and target encoder inside a TextCNNClassifier, and what
+#: parameters may be (``embeddings=WordVectors(...)``, ``cv=MultiLabelStratifiedKFold(...)``).
+#: Pass it as ``skops_trusted_types`` to ``mlflow.sklearn.log_model``.
 TRUSTED_TYPES = [
     f"{kind.__module__}.{kind.__qualname__}"
     for kind in (
         SequenceVectorizer,
         classifier.TextCNNClassifier,
         LinearTerm,
+        TargetEncoder,
         MultiLabelThresholdClassifier,
         MultiLabelVotingClassifier,
         MultiLabelStratifiedKFold,

@@ -1154,11 +1154,19 @@ def test_too_few_distinct_documents_hold_nothing_out(sentiment, recorded_splits)
     np.testing.assert_array_equal(model.predict(texts), labels)
 
 
-def test_a_model_saved_before_label_lists_predicts_and_scores(multilabel_model):
-    old = pickle.loads(pickle.dumps(multilabel_model))
-    del old.label_lists_  # as in files written before label lists were accepted
+@pytest.mark.parametrize("left_out", [("target_encoder_",), ("target_encoder_", "label_lists_")])
+def test_a_model_saved_before_the_target_encoder_predicts_and_scores(multilabel_model, left_out):
+    # As in files written before the encoder was an attribute, and before label lists.
+    state = multilabel_model.__getstate__()
+    for name in left_out:
+        del state[name]
+    old = object.__new__(type(multilabel_model))
+    old.__setstate__(state)
     np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
     assert old.score(X_MULTI, Y_MULTI) == multilabel_model.score(X_MULTI, Y_MULTI)
+    assert old.target_encoder_.target_type_ == "multilabel-indicator"
+    assert not old.target_encoder_.label_lists_ and not old.label_lists_
+    np.testing.assert_array_equal(old.target_encoder.transform(Y_MULTI), Y_MULTI)
 
 
 @pytest.mark.parametrize(("n_documents", "held_out"), [(39, False), (40, True)])

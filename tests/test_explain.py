@@ -128,7 +128,9 @@ def test_explanations_of_the_blend_cover_both_parts_exactly(blended):
             total = explained.bias + sum(ngram.contribution for ngram in explained.ngrams)
             assert total == pytest.approx(explained.score, abs=1e-9)
             expected = scores[row, 0] * (2 * column - 1) if binary else scores[row, column]
-            assert explained.score == pytest.approx(expected, abs=1e-9)
+            # The network's float32 features come from explain's own forward pass, whose
+            # batch shapes (and so oneDNN's kernels) differ from decision_function's.
+            assert explained.score == pytest.approx(expected, rel=1e-6, abs=1e-6)
             assert explained.probability == pytest.approx(proba[row, column], abs=1e-6)
             biases.add((column, explained.bias))
             contributions = [ngram.contribution for ngram in explained.ngrams]
