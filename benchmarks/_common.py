@@ -1,8 +1,8 @@
-"""Helpers shared by the benchmark scripts: machine info, timing, tables, JSON, Reuters data,
-and the fit/predict/score loop of the Reuters accuracy scripts.
+"""The one module the benchmark harnesses share: the command line, machine info, timing, the
+peak-RSS probe, tables, JSON, the text sets and the linear TF-IDF baselines.
 
-Nothing here imports TensorFlow at import time, so a subprocess measuring a scikit-learn baseline
-stays free of it.
+Nothing here imports TensorFlow or scikit-learn at import time, so a child process measuring
+memory or a scikit-learn baseline holds only what it imports itself.
 """
 
 import argparse
@@ -10,6 +10,7 @@ import importlib
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,31 +22,77 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-REUTERS_JSONL = Path(
-    os.environ.get(
-        "REUTERS_JSONL", ROOT.parent / "shared" / "data" / "reuters21578-modapte90.jsonl"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+REUTERS_JSONL = Path(os.environ.get("REUTERS_JSONL", SHARED_DATA / "reuters21578-modapte90.jsonl"))
+
+
+def harness(name, doc, modes, options, argv=None):
+    """``python -m benchmarks.NAME [MODE ...] [--quick] [options]``.
+
+    ``modes`` maps a mode's name to its function of the parsed arguments, ``options(parser)``
+    adds the harness's options. One mode runs in this process; several, or none (all), each run
+    in a fresh process, so that no mode's imports, caches or memory colour another's figures.
+    """
+    lines = [f"  {mode}: {fn.__doc__.splitlines()[0]}" for mode, fn in modes.items()]
+    p = argparse.ArgumentParser(
+        prog=f"python -m benchmarks.{name}",
+        description=doc,
+        epilog="modes (first, before any option):\n" + "\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-)
-
-if str(ROOT) not in sys.path:  # run as a file, `python benchmarks/x.py`, from anywhere
-    sys.path.insert(0, str(ROOT))
-
-
-def parser(description):
-    """An argument parser with the options every script takes."""
-    p = argparse.ArgumentParser(description=description)
+    p.add_argument("modes", nargs="*", metavar="MODE", help="default: all of them")
     p.add_argument("--quick", action="store_true", help="reduced sizes, for a smoke test")
-    p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/<name>)")
-    return p
+    p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/)")
+    # A mode's child process, with that mode's values (see ``child``).
+    p.add_argument("--child", nargs="*", default=None, help=argparse.SUPPRESS)
+    # In a child: import sk_textcnn from this checkout (a reference commit) instead of ours.
+    p.add_argument("--checkout", type=Path, default=None, help=argparse.SUPPRESS)
+    options(p)
+    argv = sys.argv[1:] if argv is None else argv
+    args = p.parse_args(argv)
+    unknown = [mode for mode in args.modes if mode not in modes]
+    if unknown:
+        p.error(f"unknown mode {', '.join(unknown)}; choose from {', '.join(modes)}")
+    if argv[: len(args.modes)] != args.modes:  # the options are passed on to each mode's run
+        p.error("name the modes first, before any option")
+    if len(args.modes) != 1:
+        if args.out:
+            p.error("--out takes a single mode")
+        run_modes([(name, mode) for mode in args.modes or modes], argv[len(args.modes) :])
+        return
+    if args.checkout:
+        sys.path.insert(0, str(args.checkout.resolve()))
+    args.harness, args.mode = name, args.modes[0]
+    modes[args.mode](args)
 
 
-def reuters_parser(description):
-    """``parser()`` plus the Reuters scripts' ``--epochs``, ``--n-train`` and ``--n-test``."""
-    p = parser(description)
-    p.add_argument("--epochs", type=int, default=None, help="override the default (10)")
-    p.add_argument("--n-train", type=int, default=None, help="subsample the train split")
-    p.add_argument("--n-test", type=int, default=None, help="subsample the test split")
-    return p
+def run_modes(pairs, argv):
+    """Run each ``(harness, mode)`` in a fresh process with ``argv``; exit 1 if any failed."""
+    failed = []
+    for name, mode in pairs:
+        command = [sys.executable, "-m", f"benchmarks.{name}", mode, *argv]
+        print(f"\n## {' '.join(command[1:])}\n", flush=True)
+        start = time.perf_counter()
+        returncode = subprocess.run(command, cwd=ROOT, check=False).returncode
+        seconds = time.perf_counter() - start
+        print(f"\n({name} {mode}: exit {returncode}, {seconds:.0f} s)", flush=True)
+        if returncode:
+            failed.append(f"{name} {mode}")
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+def child(args, *options, env=None, stdin=None):
+    """Run this mode in a fresh process with ``options`` (``--child`` and its values, for the
+    mode's hidden child role); return the JSON object on the last line of its output."""
+    command = [sys.executable, "-m", f"benchmarks.{args.harness}", args.mode]
+    command += [str(option) for option in options]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"{' '.join(command[1:])} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def machine_info():
@@ -108,8 +155,12 @@ def median(values):
     return statistics.median(values)
 
 
-def percentile(values, q):
-    return float(np.percentile(np.asarray(values), q))
+def rss_mb():
+    """``(now, peak so far)``: this process's resident memory in MiB (Linux)."""
+    import psutil
+
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return psutil.Process().memory_info().rss / 2**20, peak_kib / 2**10
 
 
 # The machine pins OpenBLAS to an older kernel through these (TensorFlow's oneDNN and XLA do not
@@ -153,11 +204,6 @@ def gemm_peak(n=2048, repeats=5):
     return json.loads(done.stdout)
 
 
-def gemm_gflops(n=2048, repeats=5):
-    """``gemm_peak(n, repeats)["gflops"]``: the peak that shares of peak are quoted against."""
-    return gemm_peak(n, repeats)["gflops"]
-
-
 def fmt(value, digits=3):
     """A table cell: floats to ``digits`` significant figures, thousands separated."""
     if value is None:
@@ -172,15 +218,17 @@ def fmt(value, digits=3):
 
 
 def table(headers, rows):
-    """A markdown table as a string."""
+    """A markdown table as a string; ``headers`` as its header row reads, "a | b | c"."""
+    headers = headers.split(" | ")
     lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def write_results(name, payload, out=None):
-    """Write ``payload`` plus machine info to ``results/<name>.json``; return the path."""
-    path = Path(out) if out else RESULTS_DIR / f"{name}.json"
+def write_results(args, payload):
+    """Write ``payload`` plus machine info to ``--out``, else ``results/<harness>-<mode>.json``."""
+    name = f"{args.harness}-{args.mode}"
+    path = args.out or RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "benchmark": name,
@@ -191,7 +239,6 @@ def write_results(name, payload, out=None):
     }
     path.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n")
     print(f"\nwrote {path}")
-    return path
 
 
 def _jsonable(value):
@@ -249,55 +296,6 @@ def subsample(texts, Y, n, seed=0):
     return [texts[i] for i in order], Y[order]
 
 
-QUICK_DEFAULTS = {"epochs": 1, "n_train": 1500, "n_test": 500}
-
-
-def reuters_data(args):
-    """Apply the ``--quick`` defaults to ``args`` (in place), then load and subsample Reuters.
-
-    Returns ``(train_texts, Y_train, test_texts, Y_test, label_names)``; from here on the
-    classifiers' warnings about labels the subsampled train split lacks are silenced.
-    """
-    if args.quick:
-        for name, default in QUICK_DEFAULTS.items():
-            setattr(args, name, getattr(args, name) or default)
-    train, Y_train, test, Y_test, labels = load_reuters_split()
-    train, Y_train = subsample(train, Y_train, args.n_train)
-    ignore_label_warnings()
-    test, Y_test = subsample(test, Y_test, args.n_test)
-    return train, Y_train, test, Y_test, labels
-
-
-def epoch_params(args):
-    """``{"epochs": args.epochs}``, or ``{}`` to keep the classifier's default."""
-    return {} if args.epochs is None else {"epochs": args.epochs}
-
-
-def evaluate(pipeline, train, Y_train, test, Y_test, extra=None):
-    """Fit on train, predict test: micro- and macro-F1 (zero_division=0), fit and predict seconds.
-
-    ``extra(pipeline, Y_pred)``, if given, returns more entries for the result.
-    """
-    _, fit_s = timed(pipeline.fit, train, Y_train)
-    return evaluate_fitted(pipeline, test, Y_test, fit_s, extra)
-
-
-def evaluate_fitted(pipeline, test, Y_test, fit_seconds, extra=None):
-    """``evaluate`` for a pipeline fitted already (in ``fit_seconds``)."""
-    from sklearn.metrics import f1_score
-
-    Y_pred, predict_s = timed(pipeline.predict, test)
-    result = {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
-        "fit_seconds": fit_seconds,
-        "predict_seconds": predict_s,
-    }
-    if extra is not None:
-        result.update(extra(pipeline, Y_pred))
-    return result
-
-
 def warm_up(texts, Y):
     """An untimed tiny fit and predict, so TensorFlow's one-off start-up cost lands in no row."""
     from sklearn.pipeline import make_pipeline
@@ -308,27 +306,132 @@ def warm_up(texts, Y):
     tiny.fit(texts[:64], Y[:64]).predict(texts[:8])
 
 
-def ratios_over(results, reference, names, metrics):
-    """``{name: {metric: results[name][metric] / results[reference][metric]}}``, but reference.
+SUITE_DIR = SHARED_DATA / "suite"
+SETS = {
+    "sst2": SUITE_DIR / "sst2.jsonl",
+    "trec": SUITE_DIR / "trec.jsonl",
+    "semeval2018_ec": SUITE_DIR / "semeval2018_ec.jsonl",
+    "20newsgroups": SUITE_DIR / "20newsgroups.jsonl",
+    "reuters": REUTERS_JSONL,
+}
+MULTILABEL_SETS = {"semeval2018_ec", "reuters"}
+# Share of the train split held out in --split validation, for sets without a dev split.
+VALIDATION_FRACTION = 0.2
 
-    A ratio over a zero reference (e.g. an F1 of 0 on a tiny smoke run) is None.
+
+def read_set(path):
+    """``{split: (texts, label lists)}`` of a JSON-lines file of ``{"text", "labels", "split"}``."""
+    parts = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            texts, labels = parts.setdefault(record["split"], ([], []))
+            texts.append(record["text"])
+            labels.append(record["labels"])
+    return parts
+
+
+def load_set(name, split, n_train=None, n_test=None):
+    """``(train_texts, y_train, scored_texts, y_scored, multilabel)`` for one set.
+
+    ``split`` "test" scores the test split; "validation" the dev split where the set has one,
+    else ``VALIDATION_FRACTION`` of the train split held out (stratified). Single-label targets
+    are arrays of class names; multi-label ones indicator matrices binarized on the training
+    rows (a label absent from them is dropped).
     """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    parts = read_set(SETS[name])
+    multilabel = any(
+        len(labels) != 1 for _, label_lists in parts.values() for labels in label_lists
+    )
+    train_texts, train_labels = parts["train"]
+    if split == "test":
+        scored_texts, scored_labels = parts["test"]
+    elif "dev" in parts:
+        scored_texts, scored_labels = parts["dev"]
+    else:
+        train_texts, scored_texts, train_labels, scored_labels = train_test_split(
+            train_texts,
+            train_labels,
+            test_size=VALIDATION_FRACTION,
+            random_state=0,
+            stratify=None if multilabel else [labels[0] for labels in train_labels],
+        )
+    if multilabel:
+        binarizer = MultiLabelBinarizer().fit(train_labels)
+        with_known = [
+            [label for label in labels if label in binarizer.classes_] for labels in scored_labels
+        ]
+        y_train, y_scored = binarizer.transform(train_labels), binarizer.transform(with_known)
+    else:
+        y_train = np.array([labels[0] for labels in train_labels])
+        y_scored = np.array([labels[0] for labels in scored_labels])
+    train_texts, y_train = subsample(train_texts, y_train, n_train)
+    scored_texts, y_scored = subsample(scored_texts, y_scored, n_test)
+    return train_texts, y_train, scored_texts, y_scored, multilabel
+
+
+def scores(y_true, y_pred, multilabel):
+    """``{"primary": accuracy or micro-F1, "macro_f1": ...}`` (``zero_division=0``)."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    primary = (
+        f1_score(y_true, y_pred, average="micro", zero_division=0)
+        if multilabel
+        else accuracy_score(y_true, y_pred)
+    )
     return {
-        name: {
-            m: results[name][m] / results[reference][m] if results[reference][m] else None
-            for m in metrics
-        }
-        for name in names
-        if name != reference
+        "primary": primary,
+        "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
     }
 
 
-def reuters_config(train, test, labels, epochs, args):
-    """The ``config`` entries that describe the data and the run, for ``write_results``."""
-    return {
-        "n_train": len(train),
-        "n_test": len(test),
-        "n_labels": len(labels),
-        "epochs": epochs,
-        "quick": args.quick,
-    }
+def _logreg_c10():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=10, max_iter=1000)
+
+
+def _linearsvc(**params):
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(**params)
+
+
+# The linear references: name -> (label, TF-IDF n-gram range, classifier factory).
+LINEAR = {
+    "bigram_logreg_c10": ("TF-IDF 1-2 grams + LogisticRegression(C=10)", (1, 2), _logreg_c10),
+    "bigram_linearsvc": ("TF-IDF 1-2 grams + LinearSVC()", (1, 2), _linearsvc),
+    "unigram_linearsvc_balanced": (
+        'TF-IDF unigrams + LinearSVC(class_weight="balanced")',
+        (1, 1),
+        lambda: _linearsvc(class_weight="balanced"),
+    ),
+    "bigram_linearsvc_balanced": (
+        'TF-IDF 1-2 grams + LinearSVC(class_weight="balanced")',
+        (1, 2),
+        lambda: _linearsvc(class_weight="balanced"),
+    ),
+}
+
+
+def linear_pipeline(name, multilabel=False, bigram_min_df=2):
+    """TF-IDF (sublinear) + the ``LINEAR`` model ``name``, one-vs-rest for multi-label targets.
+
+    A 1-2 gram vectorizer drops the terms of fewer than ``bigram_min_df`` documents: 2 in the
+    suite and the memory baseline; 1, none dropped, in the learning curve (issue 23 specifies
+    ``TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))`` there).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+
+    _, ngrams, make = LINEAR[name]
+    min_df = bigram_min_df if ngrams == (1, 2) else 1
+    model = make()
+    return make_pipeline(
+        TfidfVectorizer(sublinear_tf=True, ngram_range=ngrams, min_df=min_df),
+        OneVsRestClassifier(model) if multilabel else model,
+    )
