@@ -12,10 +12,10 @@ import scipy.sparse as sp
 
 from sk_textcnn._compat import _check_sample_weight
 
-# The package's tuning policy (README, "Thresholds", has the measurements behind it). A coarse
-# grid: the network's probabilities are extreme (mostly near 0 or 1), and an exact search puts
-# the threshold of a label with a few held-out positives just under their scores, which floods
-# that label on new documents.
+# The package's tuning policy (README, "Thresholds and imbalance", has the measurements behind
+# it). A coarse grid: the network's probabilities are extreme (mostly near 0 or 1), and an exact
+# search puts the threshold of a label with a few held-out positives just under their scores,
+# which floods that label on new documents.
 TUNING_GRID = np.linspace(0.05, 0.95, 19)
 # Labels with fewer tuning positives than this share one threshold, tuned on them pooled: most
 # labels of a skewed multi-label set have only a few positives in a validation split.

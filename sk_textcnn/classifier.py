@@ -241,7 +241,7 @@ default="auto"
         calibrated scores keep the blend's weights valid). The term is outside the
         convolutions: it scores each document's bag of words, not its windows. It costs one
         SVM fit, eight for multi-label targets (four per fit, three of them for the
-        out-of-fold margins): seconds on ten thousand news stories.
+        out-of-fold margins).
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data, stop when its loss has not
         improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
@@ -257,9 +257,9 @@ default="auto"
     jit_compile : bool, default=False
         Compile training and prediction steps with XLA, with batch widths rounded up to
         multiples of 32 so that few shapes get compiled. Each new width costs a compilation of
-        a few seconds, so this can only pay off on large data; on this project's 2-core test
-        machine the gain was inconsistent (see ``benchmarks/throughput.py``, which reports
-        both). Predictions are unchanged up to float rounding.
+        a few seconds, so this can only pay off on large data, and whether it does depends
+        on the machine: time both settings on yours. Predictions are unchanged up to float
+        rounding.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
@@ -931,9 +931,10 @@ default="auto"
         """Output-layer logits of the (weighted) base rates of the training targets.
 
         The pooled features are ReLU outputs, all 0 for an empty document or one where no
-        filter fires, so such a document scores the output bias. Left at zero it scored about
-        0.4 on every one of Reuters' 90 labels, which floods all labels once a threshold goes
-        below that; starting at the base rates makes "no evidence" mean "the prior".
+        filter fires, so such a document scores the output bias. Left at zero it would score
+        the same middling probability on every label, which floods all labels once a tuned
+        threshold goes below it; starting at the base rates makes "no evidence" mean "the
+        prior".
         """
         total = sample_weight.sum()
         if self.target_type_ == "multiclass":

@@ -279,11 +279,9 @@ def make_multilabel_ensemble(*, cv=5, min_positives=10, random_state=None, n_job
     has a label, a document reaching no threshold gets its most probable label. Fitting
     costs ``cv + 1`` fits of both models.
 
-    ``python -m benchmarks.suite --ensemble`` measures it on Reuters-21578 and SemEval-2018
-    against four TF-IDF linear models: test micro/macro-F1 0.891/0.520 and 0.614/0.495 (seed 0)
-    against their best, 0.883/0.487 and 0.587/0.480, where ``TextCNNClassifier()`` alone, which
-    blends in a linear model itself, scored 0.889/0.520 and 0.631/0.500 in a fifth and a ninth
-    of the time.
+    ``python -m benchmarks.quality suite --ensemble`` measures it against the TF-IDF linear
+    models and ``TextCNNClassifier()`` alone (README, "Thresholds and
+    imbalance").
 
     Parameters
     ----------

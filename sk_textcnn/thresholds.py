@@ -168,11 +168,8 @@ class MultiLabelThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     label than the one that predicts. For labels with a handful of positives the refitted
     model gives them markedly higher probabilities, while their tuned thresholds are tiny (the
     validation positive scored low under the first model), so such labels can be predicted
-    for many documents. On Reuters (TF-IDF and one-vs-rest logistic regression, ModApte test
-    set; measured before rare labels were pooled and thresholds shrunk) tuning raised macro-F1
-    from 0.31 to 0.56 with ``refit=True`` and to 0.55 with ``refit=False``, but micro-F1 fell
-    from 0.83 to 0.73 with ``refit=True`` and only to 0.81 with ``refit=False``, hence the
-    default.
+    for many documents: micro-F1 pays for it, hence the default ``refit=False`` (README,
+    "Thresholds and imbalance", gives the figures).
 
     Examples
     --------
