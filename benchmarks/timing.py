@@ -629,9 +629,101 @@ def explain(args):
     common.write_results(args, payload)
 
 
+class StageClock:
+    """Exclusive seconds and calls of wrapped functions: a stage called inside another is
+    counted in its own row only, so the rows add up to the time they cover."""
+
+    def __init__(self):
+        self.seconds, self.calls, self._open = {}, {}, []
+
+    def wrap(self, owner, name, stage):
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            self._open.append(0.0)
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                inner = self._open.pop()
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed - inner
+                self.calls[stage] = self.calls.get(stage, 0) + 1
+                if self._open:
+                    self._open[-1] += elapsed
+
+        setattr(owner, name, timed)
+
+
+def fit_stages(args):
+    """the default fit by stage, against the balanced LinearSVC's fit (issue 25, item 3).
+
+    make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0)) on the Reuters train
+    split (--n-train of it), with each stage of fit timed exclusively: vectorizer, network
+    build (GloVe rows included), held-out split, training steps, the per-epoch validation
+    passes, the held-out rows' features after training, the linear term's fits (the second, for
+    multi-label targets, is the refit on all rows) and its scores, the blend, the thresholds;
+    "other" is the rest of fit. The reference, TF-IDF unigrams +
+    OvR(LinearSVC(class_weight="balanced")), is fitted on the same rows right before.
+    """
+    from sklearn.pipeline import make_pipeline
+
+    import sk_textcnn.classifier as classifier_module
+    from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+    from sk_textcnn._linear import LinearTerm
+    from sk_textcnn._training import EpochLoop
+
+    if args.quick:
+        args.n_train = args.n_train or 1000
+    train, Y_train, *_ = common.load_reuters_split()
+    train, Y_train = common.subsample(train, Y_train, args.n_train)
+    common.ignore_label_warnings()
+    reference = common.linear_pipeline("unigram_linearsvc_balanced", multilabel=True)
+    _, reference_s = common.timed(reference.fit, train, Y_train)
+    clock = StageClock()
+    for owner, name, stage in [
+        (SequenceVectorizer, "fit_transform", "vectorizer"),
+        (TextCNNClassifier, "_build_network", "network build"),
+        (TextCNNClassifier, "_held_out_split", "held-out split"),
+        (EpochLoop, "run", "training steps"),
+        (EpochLoop, "record_validation", "validation passes (per epoch)"),
+        (TextCNNClassifier, "_features_of_ids", "held-out features"),
+        (LinearTerm, "fit", "linear term fits"),
+        (LinearTerm, "decision_function", "linear term scores"),
+        (classifier_module, "fit_blend", "blend"),
+        (TextCNNClassifier, "_tuned_thresholds", "thresholds"),
+    ]:
+        clock.wrap(owner, name, stage)
+    pipeline = make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0))
+    _, fit_s = common.timed(pipeline.fit, train, Y_train)
+    stages = dict(clock.seconds)
+    stages["other"] = fit_s - sum(stages.values())
+    epochs = len(pipeline[-1].history_["loss"])
+    print(
+        f"\nDefault fit on {len(train):,} Reuters training documents ({epochs} epochs): "
+        f"{fit_s:.1f} s, {fit_s / reference_s:.1f}x the balanced LinearSVC's {reference_s:.1f} s\n"
+    )
+    rows = [
+        [stage, clock.calls.get(stage, ""), seconds, seconds / fit_s]
+        for stage, seconds in stages.items()
+    ]
+    print(common.table("stage | calls | s | share of fit", rows))
+    payload = {
+        "config": {"n_train": len(train), "quick": args.quick, "epochs": epochs},
+        "fit_seconds": fit_s,
+        "reference_seconds": reference_s,
+        "ratio": fit_s / reference_s,
+        "stages": stages,
+        "calls": clock.calls,
+    }
+    common.write_results(args, payload)
+
+
 def options(p):
     p.add_argument("--reference", type=Path, help="speed, latency: checkout of another commit")
-    p.add_argument("--n-train", type=int, help="speed, latency, explain: subsample train")
+    p.add_argument(
+        "--n-train", type=int, help="speed, latency, explain, fit-stages: subsample train"
+    )
     p.add_argument("--repeats", type=int, default=3, help="speed (synthetic), vectorizer, explain")
     p.add_argument("--epochs", type=int, default=1, help="latency, explain: training epochs")
     p.add_argument("--docs", type=int, help="latency (200), explain (1000): test documents")
@@ -651,6 +743,7 @@ MODES = {
     "latency": latency,
     "explain": explain,
     "speed": speed,
+    "fit-stages": fit_stages,
 }
 
 if __name__ == "__main__":
