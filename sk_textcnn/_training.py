@@ -72,6 +72,12 @@ def raise_if_diverged(model, loss, *, epoch):
 
     A diverged network predicts NaN for every document (and so one class, or no label, for
     all); the estimator drops it and keeps what it had before ``fit``.
+
+    Not caught: a step so large that every output saturates to exactly 0 or 1 while the loss
+    reads probabilities clipped to ``[epsilon, 1 - epsilon]`` (Keras' losses on JAX, and the
+    ``positive_weight`` loss on any backend). The clip bounds the loss and zeroes its gradient,
+    so the weights stay finite and stop moving; TensorFlow's Keras losses read the logits and
+    overflow instead (see ``test_diverging_training_stops_with_a_clear_error``).
     """
     if np.isfinite(loss) and all(np.isfinite(weights).all() for weights in model.get_weights()):
         return
