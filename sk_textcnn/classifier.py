@@ -51,7 +51,7 @@ from sk_textcnn._multilabel import (
     set_multilabel_tags,
 )
 from sk_textcnn._random import check_random_state
-from sk_textcnn._target_encoding import TargetEncoder
+from sk_textcnn._target_labels import TargetLabelEncoder
 from sk_textcnn._threshold_tuning import thresholds_by_policy
 from sk_textcnn._training import EpochLoop, averaging_momentum, expected_retracing
 from sk_textcnn.model_selection import multilabel_train_test_split_indices
@@ -297,7 +297,7 @@ default="auto"
         Kind of target seen in ``fit``.
     sparse_output_ : bool
         Whether a multi-label ``y`` was sparse, so that ``predict`` returns a sparse matrix.
-    target_encoder_ : TargetEncoder
+    target_encoder_ : TargetLabelEncoder
         The fitted encoding of ``y`` into the network's targets, whose ``classes_``,
         ``target_type_``, ``sparse_output_`` and ``label_lists_`` the classifier copies.
     n_features_in_ : int
@@ -307,10 +307,11 @@ default="auto"
         be below ``2**31 - 1``. Larger ids at prediction time, of any size, are read as
         out-of-vocabulary.
     threshold_ : ndarray of shape (n_outputs,)
-        Decision thresholds of the fit (binary and multi-label targets): tuned on the
-        held-out part when ``threshold="auto"``, or None with a multi-label target, else
-        ``threshold``. ``predict`` applies them where they were tuned, and otherwise the
-        current ``threshold``, so that ``set_params(threshold=...)`` acts without a refit.
+        Decision thresholds of the last ``fit``: tuned on the held-out part when
+        ``threshold="auto"``, or None with a multi-label target; else ``threshold`` (0.5 for a
+        multiclass target, which takes the most probable class). ``predict`` applies them
+        where they were tuned, and otherwise the current ``threshold``, so that
+        ``set_params(threshold=...)`` acts without a refit. ``partial_fit`` keeps them.
     positive_weight_ : ndarray of shape (n_outputs,) or None
         Positive-term weights used in the loss.
     ema_momentum_ : float or None
@@ -539,8 +540,10 @@ default="auto"
         self._validate_params()
         id_tokens = id_tokens_of(X)  # before validation turns X into a plain array
         X, Y, sample_weight = self._validated_training_data(X, y, None, reset=True)
+        thresholds = self._check_threshold()
         self._build_network(X, Y, sample_weight, id_tokens, self._training_rng(epochs_done=0))
-        self.linear_term_, self.threshold_ = None, self._check_threshold()
+        self._drop_linear_term()
+        self.threshold_ = thresholds
         return self
 
     def _check_ids(self, X, *, reset):
@@ -723,7 +726,8 @@ default="auto"
             self._train(X, Y, sample_weight, 1 if incremental else self.epochs, rng)
             if reset or not incremental:
                 # Nothing held out: no blend and no tuned thresholds (partial_fit keeps fit's).
-                self.linear_term_, self.threshold_ = None, fixed_thresholds
+                self._drop_linear_term()
+                self.threshold_ = fixed_thresholds
             return self
         train, held_out = split
         validation = X[held_out], Y[held_out], sample_weight[held_out]
@@ -731,7 +735,7 @@ default="auto"
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
         # The held-out rows' network features, computed once for the blend and thresholds.
         held_out_features = self._features_of_ids(validation[0])
-        self.linear_term_ = None
+        self._drop_linear_term()
         if self.linear_term:
             self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
                 X, Y, sample_weight, validation, held_out_features, rng
@@ -752,6 +756,12 @@ default="auto"
                 np.concatenate([sample_weight, validation[2]]),
             )
         return self
+
+    def _drop_linear_term(self):
+        """No linear term, and so no blend weights (a warm fit may drop an earlier one)."""
+        self.linear_term_ = None
+        for name in ("blend_weights_", "blend_bias_"):
+            self.__dict__.pop(name, None)
 
     def _check_incremental_params(self):
         """Refuse what one epoch without a validation split cannot honour (``partial_fit``)."""
@@ -834,18 +844,16 @@ default="auto"
         """Validated ids, encoded targets and sample weights (``class_weight`` applied).
 
         With ``reset`` the target encoding is learned (from ``classes`` where given);
-        otherwise the data must fit the built network, which refuses ``set_params`` changes to
-        what it is built of and follows the others (``learning_rate``, ``class_weight``,
-        ``batch_size``, ``threshold``, ...).
+        otherwise the data must fit the built network, and ``set_params`` must have left what
+        the network is built of unchanged (other parameters, ``class_weight`` among them, act
+        on the next call).
         """
         if not reset:
             self._check_network_params_unchanged()
-        else:
-            self._check_filter_sizes()
         X = self._check_ids(X, reset=reset)
         check_consistent_length(X, y)
         if reset:
-            self.target_encoder_ = TargetEncoder().fit(y, classes)
+            self.target_encoder_ = TargetLabelEncoder().fit(y, classes)
             for name in _TARGET_ATTRIBUTES:
                 setattr(self, name, getattr(self.target_encoder_, name))
         Y = self.target_encoder_.transform(y)
@@ -879,6 +887,7 @@ default="auto"
     def _build_network(self, X, Y, sample_weight, id_tokens, rng):
         """Build a fresh, compiled network for validated training data, its output bias at the
         training targets' base rates."""
+        filter_sizes = self._check_filter_sizes()
         self.positive_weight_ = self._check_positive_weight(Y)
         self.ema_momentum_ = averaging_momentum(
             self.ema_momentum, epochs=self.epochs, n_samples=len(X), batch_size=self.batch_size
@@ -901,7 +910,7 @@ default="auto"
             n_outputs=len(self.classes_) if self.target_type_ != "binary" else 1,
             output_activation="softmax" if self.target_type_ == "multiclass" else "sigmoid",
             embedding_dim=start.width,
-            filter_sizes=self._check_filter_sizes(),
+            filter_sizes=filter_sizes,
             num_filters=self.num_filters,
             dropout=self.dropout,
             pretrained=start.table,
@@ -1290,7 +1299,7 @@ default="auto"
         if "classes_" in state and "target_encoder_" not in state:
             # Saved before the encoding was an object of its own: rebuilt from the copies,
             # which files older still may lack (they were not fitted on label lists).
-            self.target_encoder_ = TargetEncoder()
+            self.target_encoder_ = TargetLabelEncoder()
             for name in _TARGET_ATTRIBUTES:
                 setattr(self, name, getattr(self, name, False))
                 setattr(self.target_encoder_, name, getattr(self, name))

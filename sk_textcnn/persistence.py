@@ -14,7 +14,7 @@ import skops.io
 
 from sk_textcnn import classifier
 from sk_textcnn._linear import LinearTerm
-from sk_textcnn._target_encoding import TargetEncoder
+from sk_textcnn._target_labels import TargetLabelEncoder
 from sk_textcnn.ensemble import MultiLabelVotingClassifier
 from sk_textcnn.model_selection import MultiLabelStratifiedKFold
 from sk_textcnn.thresholds import MultiLabelThresholdClassifier
@@ -33,7 +33,7 @@ TRUSTED_TYPES = [
         SequenceVectorizer,
         classifier.TextCNNClassifier,
         LinearTerm,
-        TargetEncoder,
+        TargetLabelEncoder,
         MultiLabelThresholdClassifier,
         MultiLabelVotingClassifier,
         MultiLabelStratifiedKFold,

@@ -1185,3 +1185,46 @@ def test_a_warm_fit_with_nothing_to_hold_out_drops_the_blend(sentiment):
     assert model.linear_term_ is not None
     model.set_params(warm_start=True).fit(vectorizer.transform(sentiment[0]), sentiment[1])
     assert model.linear_term_ is None and model.threshold_.tolist() == [0.5]
+
+
+def test_a_warm_fit_without_the_linear_term_drops_it_and_its_blend():
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    assert model.linear_term_ is not None and model.blend_weights_.shape == (2,)
+    model.set_params(warm_start=True, linear_term=False).fit(X_MULTI, Y_MULTI)
+    assert model.linear_term_ is None
+    assert not hasattr(model, "blend_weights_") and not hasattr(model, "blend_bias_")
+    np.testing.assert_allclose(
+        model.predict_proba(X_MULTI), model.model_.predict(X_MULTI, verbose=0), atol=1e-6
+    )
+
+
+def test_a_warm_fit_records_the_current_fixed_threshold():
+    model = fast(epochs=2, threshold=0.3).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(model.threshold_, [0.3] * 3)
+    model.set_params(warm_start=True, threshold=0.7).fit(X_MULTI, Y_MULTI)
+    np.testing.assert_array_equal(model.threshold_, [0.7] * 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"class_weight": "balanced"}, "class_weight applies to binary and multiclass"),
+        ({"threshold": [0.5, 0.5]}, r"one value per label \(3\)"),
+    ],
+)
+@pytest.mark.parametrize("how", ["partial_fit", "warm fit"])
+def test_continued_training_checks_target_parameters_before_training(change, message, how):
+    model = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    weights = [w.copy() for w in model.model_.get_weights()]
+    model.set_params(**change, warm_start=True)
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X_MULTI, Y_MULTI) if how == "partial_fit" else model.fit(X_MULTI, Y_MULTI)
+    for before, after in zip(weights, model.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_initialize_with_an_invalid_threshold_leaves_the_estimator_unbuilt():
+    model = fast(threshold=[0.1, 0.2])
+    with pytest.raises(ValueError, match=r"one value per label \(3\)"):
+        model.initialize(X_MULTI, Y_MULTI)
+    assert not model.initialized_

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sk_textcnn._target_encoding import TargetEncoder
+from sk_textcnn._target_labels import TargetLabelEncoder
 
 
 @pytest.mark.parametrize(
@@ -15,7 +15,7 @@ from sk_textcnn._target_encoding import TargetEncoder
     ],
 )
 def test_each_kind_of_target_encodes_and_decodes_back(y, target_type, classes, encoded):
-    encoder = TargetEncoder().fit(y)
+    encoder = TargetLabelEncoder().fit(y)
     assert encoder.target_type_ == target_type
     assert encoder.classes_.tolist() == classes
     Y = encoder.transform(y)
@@ -24,18 +24,18 @@ def test_each_kind_of_target_encodes_and_decodes_back(y, target_type, classes, e
 
 
 def test_label_lists_decode_to_sorted_tuples():
-    encoder = TargetEncoder().fit([("y", "x"), ()])
+    encoder = TargetLabelEncoder().fit([("y", "x"), ()])
     assert encoder.inverse_transform([[1, 1], [0, 1]]) == [("x", "y"), ("y",)]
 
 
 def test_classes_widen_what_a_first_batch_holds():
-    encoder = TargetEncoder().fit(["a", "a"], classes=["a", "b", "c"])
+    encoder = TargetLabelEncoder().fit(["a", "a"], classes=["a", "b", "c"])
     assert encoder.target_type_ == "multiclass" and encoder.classes_.tolist() == ["a", "b", "c"]
     np.testing.assert_array_equal(encoder.transform(["c", "a"]), [2, 0])
 
 
 def test_a_sparse_indicator_is_remembered_for_predictions():
-    encoder = TargetEncoder().fit(sp.csr_matrix([[0, 1], [1, 0]]))
+    encoder = TargetLabelEncoder().fit(sp.csr_matrix([[0, 1], [1, 0]]))
     assert encoder.sparse_output_ and not encoder.label_lists_
     assert encoder.transform(sp.csr_matrix([[1, 1]])).dtype == np.float32
 
@@ -52,11 +52,11 @@ def test_a_sparse_indicator_is_remembered_for_predictions():
 )
 def test_targets_it_cannot_encode_are_refused_by_name(y, error, message):
     with pytest.raises(error, match=message):
-        TargetEncoder().fit(y)
+        TargetLabelEncoder().fit(y)
 
 
 def test_labels_or_columns_unseen_in_fit_are_refused():
     with pytest.raises(ValueError, match=r"not seen in fit: \['c'\]"):
-        TargetEncoder().fit(["a", "b"]).transform(["a", "c"])
+        TargetLabelEncoder().fit(["a", "b"]).transform(["a", "c"])
     with pytest.raises(ValueError, match="indicator matrix with 2 columns"):
-        TargetEncoder().fit([[0, 1], [1, 0]]).transform([[0, 1, 1]])
+        TargetLabelEncoder().fit([[0, 1], [1, 0]]).transform([[0, 1, 1]])

@@ -1,6 +1,6 @@
 """The classifier's target encoding: labels in the form ``fit`` saw, and the network's targets.
 
-A fitted :class:`TargetEncoder` is what ``TextCNNClassifier.target_encoder_`` holds: it learns
+A fitted :class:`TargetLabelEncoder` is what ``TextCNNClassifier.target_encoder_`` holds: it learns
 the kind of target and its classes once, in ``fit`` (or a first ``partial_fit``), and encodes
 every later ``y`` with them, so ``fit``, ``partial_fit``, warm starts and ``score`` agree on
 what a label is.
@@ -39,7 +39,7 @@ def _check_label_types(y):
         )
 
 
-class TargetEncoder(TransformerMixin, BaseEstimator):
+class TargetLabelEncoder(TransformerMixin, BaseEstimator):
     """Encode classification targets as the network trains on them, and decode them back.
 
     Binary targets become a float32 column, 1 for ``classes_[1]``; multiclass targets int32
@@ -60,8 +60,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from sk_textcnn._target_encoding import TargetEncoder
-    >>> encoder = TargetEncoder().fit([["acq"], ["earn", "acq"], []])
+    >>> from sk_textcnn._target_labels import TargetLabelEncoder
+    >>> encoder = TargetLabelEncoder().fit([["acq"], ["earn", "acq"], []])
     >>> encoder.classes_.tolist(), encoder.target_type_
     (['acq', 'earn'], 'multilabel-indicator')
     >>> encoder.transform([["earn"]]).tolist()
@@ -83,7 +83,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self : TargetEncoder
+        self : TargetLabelEncoder
         """
         self.label_lists_ = is_label_lists(y)
         self.sparse_output_ = False
@@ -104,7 +104,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 "Supported targets are binary, multiclass and multi-label indicator ones; got "
                 f"a {self.target_type_} target y."
             )
-        y = column_or_1d(y, warn=True)
+        y = column_or_1d(y)  # transform warns about a column vector
         self.classes_ = np.unique(y if classes is None else np.asarray(classes))
         if len(self.classes_) < 2:
             raise ValueError(
