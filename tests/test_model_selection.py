@@ -1,22 +1,21 @@
 """Iterative stratification of multi-label data."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sk_textcnn._random import check_random_state
 from sk_textcnn.model_selection import (
     MultiLabelStratifiedKFold,
-    _label_counts,
-    _label_matrix,
-    _n_test_samples,
-    _repair_missing_labels,
     multilabel_train_test_split_indices,
 )
 
-from .helpers import imbalanced_indicator
+try:
+    from .helpers import imbalanced_indicator
+except ImportError:  # run as a script, to record SPLITS_PATH
+    from helpers import imbalanced_indicator
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -214,83 +213,12 @@ def test_folds_reject_bad_n_splits(n_splits, match):
         next(MultiLabelStratifiedKFold(n_splits).split(Y, Y))
 
 
-# The train/test split as it was before it shared one stratification routine with the k-fold
-# splitter, kept verbatim as the reference that the split (used by TextCNNClassifier.fit for
-# its held-out part) must still match exactly.
-def _reference_assign_rows(rows, desired, capacity, rng):
-    wanted = [float(desired[0]), float(desired[1])]
-    free = [int(capacity[0]), int(capacity[1])]
-    coins = rng.randint(2, size=len(rows))
-    parts = np.empty(len(rows), dtype=np.int64)
-    for i in range(len(rows)):
-        if free[1] <= 0:
-            part = 0
-        elif free[0] <= 0:
-            part = 1
-        elif wanted[0] != wanted[1]:
-            part = 0 if wanted[0] > wanted[1] else 1
-        elif free[0] != free[1]:
-            part = 0 if free[0] > free[1] else 1
-        else:
-            part = int(coins[i])
-        parts[i] = part
-        wanted[part] -= 1
-        free[part] -= 1
-    return parts
-
-
-def _reference_split(Y, *, test_size, random_state=None, groups=None):
-    Y = _label_matrix(Y, name="Y")
-    if groups is not None:
-        return _reference_split_groups(Y, np.asarray(groups), test_size, random_state)
-    rng = check_random_state(random_state)
-    n_samples, n_labels = Y.shape
-    n_test = _n_test_samples(test_size, n_samples)
-    capacity = np.array([n_samples - n_test, n_test])
-
-    totals = np.bincount(Y.indices, minlength=n_labels)
-    wanted_test = np.clip(totals * (n_test / n_samples), 1, np.maximum(totals - 1, 1))
-    wanted_test[totals < 2] = 0
-    desired = np.vstack([totals - wanted_test, wanted_test])
-    remaining = totals.copy()
-    part = np.full(n_samples, -1, dtype=np.int64)
-    csc = Y.tocsc()
-    tie_order = rng.permutation(n_labels)
-
-    while remaining.any():
-        open_labels = np.flatnonzero(remaining > 0)
-        key = np.lexsort((tie_order[open_labels], totals[open_labels], remaining[open_labels]))
-        label = open_labels[key[0]]
-        rows = csc.indices[csc.indptr[label] : csc.indptr[label + 1]]
-        rows = rng.permutation(rows[part[rows] < 0])
-        parts = _reference_assign_rows(rows, desired[:, label], capacity, rng)
-        part[rows] = parts
-        capacity -= np.bincount(parts, minlength=2)
-        counts = _label_counts(Y, rows, parts)
-        desired -= counts
-        remaining -= counts.sum(axis=0)
-
-    unlabeled = rng.permutation(np.flatnonzero(part < 0))
-    part[unlabeled[: capacity[1]]] = 1
-    part[unlabeled[capacity[1] :]] = 0
-
-    _repair_missing_labels(Y, part, totals, rng)
-    return np.flatnonzero(part == 0), np.flatnonzero(part == 1)
-
-
-def _reference_split_groups(Y, groups, test_size, random_state):
-    _, group = np.unique(groups, return_inverse=True)
-    n_groups = int(group.max(initial=-1)) + 1
-    members = sp.csr_matrix(
-        (np.ones(len(group), dtype=np.int64), (group, np.arange(len(group)))),
-        shape=(n_groups, len(group)),
-    )
-    labels = (members @ Y).sign()
-    if labels.shape[1] == 1:
-        labels = labels.toarray().ravel()
-    _, test_groups = _reference_split(labels, test_size=test_size, random_state=random_state)
-    in_test = np.isin(group, test_groups)
-    return np.flatnonzero(~in_test), np.flatnonzero(in_test)
+# The held-out split of TextCNNClassifier.fit must not move: SPLITS_PATH holds the splits of
+# these random problems by commit 336d9a6, the last before the split shared one stratification
+# routine with the k-fold splitter. Recorded with that commit's package importable:
+# PYTHONPATH=<checkout of 336d9a6> python tests/test_model_selection.py
+SPLITS_PATH = Path(__file__).parent / "data" / "held_out_splits.npz"
+N_BATCHES, N_CASES = 4, 150
 
 
 def _random_split_problem(rng):
@@ -317,21 +245,50 @@ def _random_split_problem(rng):
     return Y, test_size, groups
 
 
-@pytest.mark.parametrize("batch", range(4))
-def test_split_matches_the_split_before_the_shared_routine(batch):
+def _split_problems(batch):
+    """The problems of ``batch``: (Y, keyword arguments of the split)."""
     rng = np.random.RandomState(batch)
-    compared = 0
-    for case in range(150):
+    for _ in range(N_CASES):
         Y, test_size, groups = _random_split_problem(rng)
-        seed = int(rng.randint(2**31))
-        kwargs = dict(test_size=test_size, random_state=seed, groups=groups)
-        try:
-            expected = _reference_split(Y, **kwargs)
-        except ValueError as error:  # too few samples or groups for test_size, one class only
-            with pytest.raises(ValueError, match=re.escape(str(error))):
+        yield Y, dict(test_size=test_size, random_state=int(rng.randint(2**31)), groups=groups)
+
+
+def _record_splits():
+    """Each problem's test indices (concatenated, with offsets), or the error it raised."""
+    tests, starts, errors = [], [0], []
+    for batch in range(N_BATCHES):
+        for Y, kwargs in _split_problems(batch):
+            try:
+                test = multilabel_train_test_split_indices(Y, **kwargs)[1]
+                errors.append("")
+            except ValueError as error:  # too few samples or groups for test_size, one class
+                test = np.zeros(0, dtype=int)
+                errors.append(str(error))
+            tests.append(test)
+            starts.append(starts[-1] + len(test))
+    np.savez_compressed(
+        SPLITS_PATH, test=np.concatenate(tests).astype(np.int16), starts=starts, errors=errors
+    )
+
+
+@pytest.mark.parametrize("batch", range(N_BATCHES))
+def test_split_matches_the_recorded_split_before_the_shared_routine(batch):
+    recorded = np.load(SPLITS_PATH)
+    compared = 0
+    for case, (Y, kwargs) in enumerate(_split_problems(batch)):
+        index = batch * N_CASES + case
+        error = str(recorded["errors"][index])
+        if error:
+            with pytest.raises(ValueError, match=re.escape(error)):
                 multilabel_train_test_split_indices(Y, **kwargs)
             continue
         train, test = multilabel_train_test_split_indices(Y, **kwargs)
-        assert np.array_equal(train, expected[0]) and np.array_equal(test, expected[1]), case
+        expected = recorded["test"][recorded["starts"][index] : recorded["starts"][index + 1]]
+        np.testing.assert_array_equal(test, expected, err_msg=f"case {index}")
+        np.testing.assert_array_equal(train, np.setdiff1d(np.arange(Y.shape[0]), expected))
         compared += 1
     assert compared >= 100
+
+
+if __name__ == "__main__":
+    _record_splits()
