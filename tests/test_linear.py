@@ -325,3 +325,20 @@ def test_cross_fitted_scores_score_every_row_out_of_fold(target_type):
     assert np.mean(predicted == y) > 0.7  # out of fold, so not perfect
     # A fold whose training rows hold one class gives no scores.
     assert term.cross_fitted_scores(X, np.zeros_like(Y), np.ones(60)) is None
+
+
+def test_single_label_blends_get_the_prior_and_multilabel_blends_do_not(monkeypatch):
+    from sk_textcnn import classifier
+
+    calls = []
+
+    def recording_fit_blend(*args, **kwargs):
+        calls.append(kwargs["linear_alone"])
+        return fit_blend(*args, **kwargs)
+
+    monkeypatch.setattr(classifier, "fit_blend", recording_fit_blend)
+    for y in (Y_MULTI[:, 0], Y_MULTI.argmax(axis=1) + Y_MULTI.sum(axis=1), Y_MULTI):
+        model = fast(epochs=2).fit(X_MULTI, y)
+        assert len(np.unique(model.predict(X_MULTI), axis=0)) > 1
+    binary, multiclass, multilabel = calls
+    assert binary > 0 and multiclass > 0 and multilabel is None
