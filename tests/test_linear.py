@@ -18,6 +18,7 @@ from sk_textcnn._linear import (
     blended_scores,
     fit_blend,
     frequent_bigrams,
+    linear_alone_weight,
     proba_of_scores,
 )
 from sk_textcnn.network import output_scores, pooled_features
@@ -106,14 +107,16 @@ def test_default_classifier_blends_the_network_with_the_linear_term():
     np.testing.assert_allclose(model.predict_proba(X_MULTI), expected, atol=1e-6)
 
 
-def test_multilabel_linear_term_is_refitted_on_all_rows_and_binary_is_not():
+def test_the_linear_term_is_refitted_on_all_rows_for_every_target_type():
     # Document frequencies tell which rows a TF-IDF was fitted on, in any order.
     multilabel = fast(epochs=2).fit(X_MULTI, Y_MULTI)
     every_row = TfidfTransformer(sublinear_tf=True).fit(bag_of_ids(X_MULTI, multilabel.n_ids_))
     np.testing.assert_allclose(multilabel.linear_term_.tfidf_.idf_, every_row.idf_)
-    binary = fast(epochs=2).fit(X_MULTI, Y_MULTI[:, 0])
-    n_ids = binary.n_ids_
-    assert not np.allclose(binary.linear_term_.tfidf_.idf_[:n_ids], every_row.idf_[:n_ids])
+    n_ids = multilabel.n_ids_
+    for y in (Y_MULTI[:, 0], Y_MULTI.argmax(axis=1) + Y_MULTI.sum(axis=1)):
+        single_label = fast(epochs=2).fit(X_MULTI, y)
+        idf = single_label.linear_term_.tfidf_.idf_[:n_ids]  # then the bigrams' columns
+        np.testing.assert_allclose(idf, every_row.idf_[:n_ids])
 
 
 def test_the_linear_term_leaves_global_random_state_alone():
@@ -276,3 +279,66 @@ def test_tfidf_rows_are_those_of_the_fitted_transformer():
         term.fit(IDS, Y.astype(np.float32), np.ones(3, np.float32))
         expected = term.tfidf_.transform(bag_of_ids(X, 6, term.bigram_codes_))
         np.testing.assert_allclose(term.features(X).toarray(), expected.toarray(), rtol=1e-12)
+
+
+def test_a_prior_on_the_linear_term_alone_keeps_few_held_out_rows_from_a_constant_blend():
+    # Ten held-out rows, seven positive; the linear term barely separates them, the network
+    # is noise: without the prior the bias outweighs both and every row is called positive.
+    rng = np.random.RandomState(0)
+    Y = np.array([1, 1, 0, 1, 1, 0, 1, 1, 0, 1.0])[:, None]
+    linear = 0.3 * (2 * Y - 1) * rng.rand(10, 1) + 0.15 * rng.normal(size=(10, 1))
+    network = rng.normal(size=(10, 1))
+    weights, bias = fit_blend(network, linear, Y, multiclass=False)
+    assert (blended_scores(network, linear, weights, bias) > 0).all()
+    weights, bias = fit_blend(network, linear, Y, multiclass=False, linear_alone=2.0)
+    predicted = blended_scores(network, linear, weights, bias) > 0
+    assert 0 < predicted.mean() < 1
+    assert weights[0] < 0.1 < 1 < weights[1] and abs(bias[0]) < 0.5
+    # The prior fades as held-out rows grow: on 1,000 rows the network's skill shows.
+    Y = rng.rand(1000, 1) < 0.5
+    network = 4 * Y - 2 + rng.normal(size=(1000, 1))
+    linear = 0.1 * (2 * Y - 1) + rng.normal(size=(1000, 1))
+    weights, _ = fit_blend(network, linear, Y.astype(float), multiclass=False, linear_alone=2.0)
+    assert weights[0] > 1 > weights[1]
+
+
+def test_linear_alone_weight_is_the_scale_of_informative_scores_and_0_for_noise():
+    rng = np.random.RandomState(0)
+    Y = (rng.rand(200) < 0.5).astype(float)[:, None]
+    assert linear_alone_weight(2 * Y - 1 + 0.5 * rng.normal(size=(200, 1)), Y, False) > 1
+    assert linear_alone_weight(rng.normal(size=(200, 1)), Y, False) < 0.3
+
+
+@pytest.mark.parametrize("target_type", ["binary", "multiclass"])
+def test_cross_fitted_scores_score_every_row_out_of_fold(target_type):
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 12, size=(60, 6)).astype(np.int32)
+    y = (X == 5).any(axis=1).astype(int) + (
+        2 * (X == 6).any(axis=1) if target_type == "multiclass" else 0
+    )
+    y = np.minimum(y, 2 if target_type == "multiclass" else 1)
+    Y = y[:, None].astype(np.float32) if target_type == "binary" else y
+    term = LinearTerm(target_type, n_ids=12, random_state=0)
+    scores = term.fit(X, Y, np.ones(60)).cross_fitted_scores(X, Y, np.ones(60))
+    assert scores.shape == (60, 1 if target_type == "binary" else 3)
+    predicted = scores[:, 0] > 0 if target_type == "binary" else scores.argmax(axis=1)
+    assert np.mean(predicted == y) > 0.7  # out of fold, so not perfect
+    # A fold whose training rows hold one class gives no scores.
+    assert term.cross_fitted_scores(X, np.zeros_like(Y), np.ones(60)) is None
+
+
+def test_single_label_blends_get_the_prior_and_multilabel_blends_do_not(monkeypatch):
+    from sk_textcnn import classifier
+
+    calls = []
+
+    def recording_fit_blend(*args, **kwargs):
+        calls.append(kwargs["linear_alone"])
+        return fit_blend(*args, **kwargs)
+
+    monkeypatch.setattr(classifier, "fit_blend", recording_fit_blend)
+    for y in (Y_MULTI[:, 0], Y_MULTI.argmax(axis=1) + Y_MULTI.sum(axis=1), Y_MULTI):
+        model = fast(epochs=2).fit(X_MULTI, y)
+        assert len(np.unique(model.predict(X_MULTI), axis=0)) > 1
+    binary, multiclass, multilabel = calls
+    assert binary > 0 and multiclass > 0 and multilabel is None
