@@ -237,12 +237,15 @@ default="auto"
         otherwise one ``LinearSVC()`` over ids and the id pairs found in at least two
         documents. ``predict_proba`` turns ``w_net * network logits + w_lin * SVM
         scores + bias`` into probabilities, with the two non-negative weights and the bias
-        fitted to the held-out documents (``blend_weights_``, ``blend_bias_``). For
-        multi-label targets the linear model is then refitted on all training documents (its
-        calibrated scores keep the blend's weights valid). The term is outside the
-        convolutions: it scores each document's bag of words, not its windows. It costs one
-        SVM fit, eight for multi-label targets (four per fit, three of them for the
-        out-of-fold margins).
+        fitted to the held-out documents (``blend_weights_``, ``blend_bias_``). For binary
+        and multiclass targets the weights are pulled towards the linear term alone, by a
+        prior worth a few held-out rows whose centre, the linear term's own weight, is fitted
+        on its cross-fitted scores of every training document: so a handful of held-out
+        documents cannot hand the model to a network trained on too few. The linear model is
+        then refitted on all training documents. The term is outside the convolutions: it
+        scores each document's bag of words, not its windows. It costs five SVM fits (one,
+        three cross-fitted, the refit), eight for multi-label targets (four per fit, three of
+        them for the out-of-fold margins).
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data, stop when its loss has not
         improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
@@ -749,8 +752,8 @@ default="auto"
             # term's scores are logits calibrated on its own out-of-fold margins, so the
             # blend weights carry over to a refit on all rows, which sees more of each rare
             # label. A binary or multiclass SVM's raw margins grow with its training rows, but
-            # by 1-4% for the held-out tenth (SST-2 and TREC, 100 to 500 documents), while
-            # the held-out rows it learns from were worth about a point of accuracy there.
+            # only a little for the held-out tenth, less than what those rows teach it
+            # (README, "Accuracy across kinds of text", gives the learning curve).
             self.linear_term_.fit(
                 np.concatenate([X, validation[0]]),
                 np.concatenate([Y, validation[1]]),
