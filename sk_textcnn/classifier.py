@@ -737,14 +737,16 @@ default="auto"
         validation = X[held_out], Y[held_out], sample_weight[held_out]
         X, Y, sample_weight = X[train], Y[train], sample_weight[train]
         self._train(X, Y, sample_weight, self.epochs, rng, validation)
-        # The held-out rows' network features, computed once for the blend and thresholds.
-        held_out_features = self._features_of_ids(validation[0])
         self._drop_linear_term()
+        self.threshold_ = fixed_thresholds
+        if self.linear_term or self._tunes_thresholds():
+            # The held-out rows' network features, computed once for the blend and thresholds
+            # (early stopping alone needs none).
+            held_out_features = self._features_of_ids(validation[0])
         if self.linear_term:
             self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
                 X, Y, sample_weight, validation, held_out_features, rng
             )
-        self.threshold_ = fixed_thresholds
         if self._tunes_thresholds():
             self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
         if self.linear_term_ is not None:
