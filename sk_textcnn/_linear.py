@@ -16,8 +16,9 @@ be the stacking trap: its scores there are overconfident and the blend would tru
 much. A few held-out rows (10 of 100 documents) cannot carry that fit alone: a single-label
 blend is pulled towards the linear term alone (``PRIOR_ROWS``), with the linear term's own weight
 fitted on its cross-fitted scores of every row. Once the blend (and the thresholds) are fitted,
-TextCNNClassifier refits the linear term on all rows: multi-label scores are calibrated logits,
-whose scale the extra rows leave alone, and a single-label SVM's margins grow by a few percent
+TextCNNClassifier refits the linear term on all rows (:meth:`LinearTerm.refit`): multi-label
+scores are calibrated logits, whose scale the extra rows leave alone (so the calibration is
+kept), and a single-label SVM's margins grow by a few percent
 for the held-out tenth, less than the extra rows gain.
 """
 
@@ -129,6 +130,30 @@ class LinearTerm:
 
     def fit(self, X, Y, sample_weight):
         """Fit on ids ``X`` and the network's encoded target ``Y``; return self."""
+        features, target = self._fit_features_and_svm(X, Y, sample_weight)
+        self.scale_, self.offset_ = 1.0, 0.0
+        if self.target_type == "multilabel-indicator":
+            folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
+            margins = np.zeros(Y.shape)
+            for train, held_out in folds.split(features):
+                svm = self._fit_svm(features[train], target[train], sample_weight[train])
+                margins[held_out] = svm.decision_function(features[held_out])
+            self.scale_, self.offset_ = platt_scaling(margins, Y)
+        return self
+
+    def refit(self, X, Y, sample_weight):
+        """Fit the TF-IDF and SVM again on ``X`` (more rows), keeping ``scale_`` and ``offset_``;
+        return self.
+
+        A multi-label term's calibration is not redone: its out-of-fold margins on the first
+        rows already put each label's margins on the scale of logits, which more rows leave
+        alone, and it costs three one-vs-rest fits of the SVM.
+        """
+        self._fit_features_and_svm(X, Y, sample_weight)
+        return self
+
+    def _fit_features_and_svm(self, X, Y, sample_weight):
+        """Fit the bigram list, TF-IDF and SVM; return the TF-IDF rows and the SVM's target."""
         multilabel = self.target_type == "multilabel-indicator"
         self.bigram_codes_ = None if multilabel else frequent_bigrams(X, self.n_ids)
         counts = bag_of_ids(X, self.n_ids, self.bigram_codes_)
@@ -140,15 +165,7 @@ class LinearTerm:
         # Fortran order, so that coef_.T is C-ordered: scipy multiplies sparse rows by a
         # C-ordered matrix in place, and would copy all of it for every call otherwise.
         self.coef_ = np.asfortranarray(coef)
-        self.scale_, self.offset_ = 1.0, 0.0
-        if multilabel:
-            folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
-            margins = np.zeros(Y.shape)
-            for train, held_out in folds.split(features):
-                svm = self._fit_svm(features[train], target[train], sample_weight[train])
-                margins[held_out] = svm.decision_function(features[held_out])
-            self.scale_, self.offset_ = platt_scaling(margins, Y)
-        return self
+        return features, target
 
     def _fit_svm(self, features, target, sample_weight):
         multilabel = self.target_type == "multilabel-indicator"

@@ -244,8 +244,9 @@ default="auto"
         documents cannot hand the model to a network trained on too few. The linear model is
         then refitted on all training documents. The term is outside the convolutions: it
         scores each document's bag of words, not its windows. It costs five SVM fits (one,
-        three cross-fitted, the refit), eight for multi-label targets (four per fit, three of
-        them for the out-of-fold margins).
+        three cross-fitted, the refit), five one-vs-rest fits for multi-label targets (one,
+        three for the out-of-fold margins its calibration is fitted on, the refit, which
+        keeps that calibration).
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data, stop when its loss has not
         improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
@@ -752,11 +753,12 @@ default="auto"
         if self.linear_term_ is not None:
             # After the thresholds, which must see out-of-sample scores. The multi-label
             # term's scores are logits calibrated on its own out-of-fold margins, so the
-            # blend weights carry over to a refit on all rows, which sees more of each rare
-            # label. A binary or multiclass SVM's raw margins grow with its training rows, but
-            # only a little for the held-out tenth, less than what those rows teach it
-            # (README, "Accuracy across kinds of text", gives the learning curve).
-            self.linear_term_.fit(
+            # blend weights and that calibration carry over to a refit on all rows, which
+            # sees more of each rare label. A binary or multiclass SVM's raw margins grow with
+            # its training rows, but only a little for the held-out tenth, less than what
+            # those rows teach it (README, "Accuracy across kinds of text", gives the
+            # learning curve).
+            self.linear_term_.refit(
                 np.concatenate([X, validation[0]]),
                 np.concatenate([Y, validation[1]]),
                 np.concatenate([sample_weight, validation[2]]),

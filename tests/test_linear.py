@@ -119,6 +119,22 @@ def test_the_linear_term_is_refitted_on_all_rows_for_every_target_type():
         np.testing.assert_allclose(idf, every_row.idf_[:n_ids])
 
 
+def test_a_multilabel_refit_keeps_the_calibration_and_learns_the_new_rows():
+    weights = np.ones(len(X_MULTI), np.float32)
+    half = len(X_MULTI) // 2
+    term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    term.fit(X_MULTI[:half], Y_MULTI[:half], weights[:half])
+    scale, first_coef = term.scale_.copy(), term.coef_.copy()
+    term.refit(X_MULTI, Y_MULTI, weights)
+    np.testing.assert_array_equal(term.scale_, scale)
+    assert not np.allclose(term.coef_, first_coef)
+    every_row = TfidfTransformer(sublinear_tf=True).fit(bag_of_ids(X_MULTI, 12))
+    np.testing.assert_allclose(term.tfidf_.idf_, every_row.idf_)
+    features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
+    expected = term.model_.decision_function(features) * scale
+    np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
+
+
 def test_the_linear_term_leaves_global_random_state_alone():
     before = np.random.get_state()[1].copy()
     first = fast(epochs=2).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)
