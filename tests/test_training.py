@@ -14,6 +14,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
+from sk_textcnn import classifier as classifier_module
+
 from .helpers import X_MULTI, Y_MULTI, fast, jax_known_failure
 
 
@@ -250,6 +252,27 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     assert model.best_epoch_ == epochs_run - 2
     assert len(model.history_["val_loss"]) == epochs_run
     assert model.history_["val_loss"][model.best_epoch_ - 1] == min(model.history_["val_loss"])
+
+
+@pytest.mark.parametrize("minimum, stops", [(18, True), (19, False)])
+def test_auto_early_stopping_needs_enough_held_out_documents(monkeypatch, minimum, stops):
+    # 18 of the 60 distinct documents are held out; the same fit that stops with
+    # early_stopping=True above trains every epoch where "auto" deems them too few.
+    monkeypatch.setattr(classifier_module, "MIN_EARLY_STOPPING_DOCUMENTS", minimum)
+    model = fast(epochs=40, n_iter_no_change=2, learning_rate=0.1, validation_fraction=0.3)
+    model.fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping == "auto" and model.early_stopping_ is stops
+    assert (len(model.history_["loss"]) < 40) is stops
+    assert ("best_epoch_" in vars(model)) is stops
+    assert len(model.history_["val_loss"]) == len(model.history_["loss"])  # for the blend
+    assert model.linear_term_ is not None
+    model.set_params(early_stopping=True).fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping_ and len(model.history_["loss"]) < 40
+
+
+def test_partial_fit_does_not_stop_early():
+    model = fast(early_stopping="auto").partial_fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping_ is False and "best_epoch_" not in vars(model)
 
 
 def test_weight_averaging_at_momentum_zero_changes_nothing():
