@@ -272,12 +272,13 @@ default="auto"
         each layer and never set globally, so other models of the process are unaffected);
         the weights and the optimizer's state stay float32, and the output layer, its
         sigmoid or softmax and the loss compute in float32, so probabilities are float32.
-        Its 8-bit mantissa moves a trained network's probabilities by about PROBA_MOVE
-        against the same weights in float32 (the fit itself then differs like one of another
-        seed). It pays on CPUs with bfloat16 instructions (AVX-512 BF16, AMX) and on GPUs;
-        elsewhere it may be slower. ``predict``, ``predict_proba``, ``decision_function``
-        and :func:`explain` read the same bfloat16 features (see :func:`explain` for its
-        tolerance). A backend that cannot train in bfloat16 gets a ValueError at ``fit``.
+        Its 8-bit mantissa moves a trained network's probabilities by up to about 0.01, and
+        far less on average, against the same weights computed in float32; training in
+        bfloat16 moves the fitted weights further, about as another seed would. It pays on
+        CPUs with bfloat16 instructions (AVX-512 BF16, AMX) and on GPUs; elsewhere it may be
+        slower. ``predict``, ``predict_proba``, ``decision_function`` and :func:`explain` read
+        the same bfloat16 features (see :func:`explain` for its tolerance). A backend that
+        cannot train in bfloat16 gets a ValueError at ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,

@@ -16,9 +16,9 @@ from .helpers import X_MULTI, Y_MULTI, fast, reviews
 TEXTS, LABELS = reviews()
 # Short and long documents, an unknown word and an empty one, which predict batches first.
 DOCUMENTS = TEXTS[:20] + ["", "a great zebra", "the dull boring awful bad plot of this show"]
-# What bfloat16 rounding moves the probabilities of one set of weights by, at most: its
-# 8-bit mantissa rounds each feature by up to 2**-9 of it (the docstring's figure).
-PROBABILITY_TOLERANCE = 5e-3
+# What bfloat16 rounding moves the probabilities of one set of weights by, at most (the
+# docstring's figure; 0.0067 on Reuters' 3/4/5 x 128 network, under 1e-3 here).
+PROBABILITY_TOLERANCE = 1e-2
 
 
 def pipeline(**params):
