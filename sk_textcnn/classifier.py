@@ -275,10 +275,10 @@ default="auto"
         Its 8-bit mantissa moves a trained network's probabilities by up to about 0.01, and
         far less on average, against the same weights computed in float32; training in
         bfloat16 moves the fitted weights further, about as another seed would. It pays on
-        CPUs with bfloat16 instructions (AVX-512 BF16, AMX) and on GPUs; elsewhere it may be
-        slower. ``predict``, ``predict_proba``, ``decision_function`` and :func:`explain` read
-        the same bfloat16 features (see :func:`explain` for its tolerance). A backend that
-        cannot train in bfloat16 gets a ValueError at ``fit``.
+        CPUs with bfloat16 instructions (AVX-512 BF16, AMX); elsewhere it may be slower.
+        ``predict``, ``predict_proba``, ``decision_function`` and :func:`explain` read the
+        same bfloat16 features (see :func:`explain` for its tolerance). A backend that cannot
+        train in bfloat16 gets a ValueError at ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout and batch order. An int gives the same
         probabilities on every fit in a process. Global random state (NumPy's, Python's,
