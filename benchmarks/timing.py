@@ -31,8 +31,9 @@ SPEED_CONFIG = dict(
     ema_momentum=0.99,
 )
 # Parameters the reference does not have, set for ours to what the reference did: no linear
-# term and a 0.5 threshold (their defaults since issue 12 fit an SVM and tune thresholds).
-OURS_ONLY = dict(linear_term=False, threshold=0.5)
+# term and a 0.5 threshold (their defaults since issue 12 fit an SVM and tune thresholds), and
+# a random start of the embedding (the reference's default; ours is "auto", GloVe).
+OURS_ONLY = dict(linear_term=False, threshold=0.5, embeddings=None)
 NO_LINEAR = "no_linear.predict_proba([doc])"
 EXPLAIN_TARGET_RATIO = 3.0
 
@@ -69,16 +70,22 @@ def speed(args):
     prediction docs/s of predict_proba) as shares of peak; a profile of ours on each backend,
     the per-epoch seconds of each piece of a step, timed alone on every --stride-th batch of a
     shipped epoch. The peak is the best of the run's gemm_peak measurements.
+
+    ``--compute-dtypes float32 bfloat16`` measures ours in each ``compute_dtype``, interleaved
+    (bfloat16 fits also report how far its rounding alone moves the test probabilities: the
+    same weights in float32); ``--reference none`` leaves the reference out, and the ratios
+    are then to the first of ours.
     """
     if args.child is not None:
         return speed_child(*args.child)
     config = dict(SPEED_CONFIG)
     args.reference, args.seeds = args.reference or DEFAULT_REFERENCE, args.seeds or [0]
+    with_reference = str(args.reference) != "none"
     if args.quick:
         config["epochs"] = 2
         args.n_train = args.n_train or 1500
         args.synthetic_docs, args.repeats, args.stride = 640, 1, 16
-    if not (args.reference / "sk_textcnn").is_dir():
+    if with_reference and not (args.reference / "sk_textcnn").is_dir():
         sys.exit(
             f"no reference checkout at {args.reference}: "
             "git worktree add ../ref-1e6ec2b 1e6ec2b (or pass --reference PATH)"
@@ -94,14 +101,24 @@ def speed(args):
     real_tokens = int((X != 0).sum())
     X_syn, Y_syn = synthetic(args.synthetic_docs)
 
-    def run(task, checkout, backend, data, params, extra=None):
+    def run(task, checkout, backend, data, params, extra=None, dtype="float32"):
         """A child's result, run with ``checkout``'s sk_textcnn under ``backend``."""
         env = {**os.environ, "KERAS_BACKEND": backend}
+        if dtype != "float32":  # the reference has no compute_dtype
+            params = {**params, "compute_dtype": dtype}
         values = [task, data, json.dumps(params), json.dumps(extra or {})]
         return common.child(args, "--child", *values, "--checkout", checkout, env=env)
 
-    codes = [("reference", args.reference, "tensorflow")]
-    codes += [("ours", common.ROOT, backend) for backend in args.backends]
+    codes = [("reference", args.reference, "tensorflow", "float32")] if with_reference else []
+    codes += [
+        ("ours", common.ROOT, backend, dtype)
+        for backend in args.backends
+        for dtype in args.compute_dtypes
+    ]
+
+    def key_of(name, backend, dtype):
+        return f"{name} {backend}" + ("" if dtype == "float32" else f" {dtype}")
+
     peaks, fits, syn, profiles = [], {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         reuters, synth = Path(tmp) / "reuters.npz", Path(tmp) / "synthetic.npz"
@@ -109,19 +126,27 @@ def speed(args):
         np.savez(synth, X=X_syn, Y=Y_syn)
         peaks.append(common.gemm_peak())
         for seed in args.seeds if "fits" in args.parts else []:
-            for name, checkout, backend in codes:
-                key = f"{name} {backend}"
-                r = run("fit", checkout, backend, reuters, speed_params(name, config, seed))
+            for name, checkout, backend, dtype in codes:
+                key = key_of(name, backend, dtype)
+                params = speed_params(name, config, seed)
+                r = run("fit", checkout, backend, reuters, params, dtype=dtype)
                 fits.setdefault(key, {})[seed] = r
                 print(
                     f"seed {seed}, {key}: fit {r['fit_seconds']:.1f} s, micro-F1 "
-                    f"{r['micro_f1']:.4f}, macro-F1 {r['macro_f1']:.4f}",
+                    f"{r['micro_f1']:.4f}, macro-F1 {r['macro_f1']:.4f}"
+                    + (
+                        f", rounding moves probabilities by {r['rounding_max_abs_proba']:.4f} "
+                        f"at most, {r['rounding_mean_abs_proba']:.5f} on average"
+                        if "rounding_max_abs_proba" in r
+                        else ""
+                    ),
                     flush=True,
                 )
             peaks.append(common.gemm_peak())
-        for name, checkout, backend in codes if "synthetic" in args.parts else []:
-            key, params = f"{name} {backend}", speed_params(name, config, 0)
-            syn[key] = run("synthetic", checkout, backend, synth, params, {"repeats": args.repeats})
+        for name, checkout, backend, dtype in codes if "synthetic" in args.parts else []:
+            key, params = key_of(name, backend, dtype), speed_params(name, config, 0)
+            extra = {"repeats": args.repeats}
+            syn[key] = run("synthetic", checkout, backend, synth, params, extra, dtype)
             print(f"synthetic, {key}: done", flush=True)
         peaks.append(common.gemm_peak())
         for backend in args.backends if "profile" in args.parts else []:
@@ -144,7 +169,8 @@ def speed(args):
         f"{X.shape[1]}; {config['epochs']} epochs x {flops_per_token(config) / 1e6:.2f} MFLOP "
         f"per token: ideal {ideal_s:.1f} s at peak\n"
     )
-    reference_key = "reference tensorflow"
+    name, _, backend, dtype = codes[0]
+    reference_key = key_of(name, backend, dtype)
     rows = []
     for key, by_seed in fits.items():
         for seed, r in by_seed.items():
@@ -225,6 +251,13 @@ def speed_child(task, data_path, params, extra):
         result = {"fit_seconds": fit_s, "predict_seconds": predict_s}
         result.update(common.scores(data["Y_test"], Y_pred, multilabel=True))
         result["micro_f1"] = result.pop("primary")
+        if params.get("compute_dtype") == "bfloat16":
+            # Rounding alone: the same weights computed in float32.
+            same_weights = TextCNNClassifier(**{**params, "compute_dtype": "float32"})
+            same_weights.initialize(X, Y).model_.set_weights(model.model_.get_weights())
+            moved = same_weights.predict_proba(data["X_test"]) - model.predict_proba(data["X_test"])
+            result["rounding_max_abs_proba"] = float(np.abs(moved).max())
+            result["rounding_mean_abs_proba"] = float(np.abs(moved).mean())
     elif task == "synthetic":
         model = TextCNNClassifier(**{**params, "epochs": 1})
         result = {"first_fit_seconds": common.timed(model.fit, X, Y)[1]}
@@ -731,6 +764,13 @@ def options(p):
     p.add_argument("--seeds", type=int, nargs="+", help="speed: random_state (0)")
     p.add_argument("--backends", nargs="+", default=["tensorflow", "jax"], help="speed: of ours")
     p.add_argument("--synthetic-docs", type=int, default=4000, help="speed")
+    p.add_argument(
+        "--compute-dtypes",
+        nargs="+",
+        choices=["float32", "bfloat16"],
+        default=["float32"],
+        help="speed: compute_dtype of ours",
+    )
     p.add_argument("--stride", type=int, default=8, help="speed: profile every n-th batch")
     p.add_argument("--parts", nargs="+", choices=SPEED_PARTS, default=SPEED_PARTS, help="speed")
     p.add_argument("--sets", nargs="+", choices=list(common.SETS), help="glove-start")

@@ -23,6 +23,7 @@ from keras import ops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from sk_textcnn._batching import PREDICT_BATCH_SIZE, batch_width
 from sk_textcnn._ids import OOV_ID, PAD_ID
 from sk_textcnn._linear import proba_of_scores
 from sk_textcnn._multilabel import fitted_on_label_lists
@@ -40,9 +41,6 @@ __all__ = [
     "top_ngrams",
 ]
 
-# Documents per forward pass, as at prediction time: batches of similar length, cut to the
-# longest document, keep the convolutions busy and the memory bounded.
-_BATCH_SIZE = 128
 # One window-tracing model per fitted network, built on first use (tracing costs a second).
 _TRACES = weakref.WeakKeyDictionary()
 
@@ -291,7 +289,12 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     document. Both are weighted as the blend weighs them and ranked together, each n-gram
     marked with its ``source``; what no n-gram carries (biases and intercepts) is ``bias``,
     the same for every document. The scores are ``decision_function``'s, the probabilities
-    ``predict_proba``'s. The cost is about one prediction (one forward pass).
+    ``predict_proba``'s, computed from the same pooled features (with
+    ``compute_dtype="bfloat16"`` too): identical on TensorFlow without ``jit_compile``. Where
+    XLA compiles (JAX, ``jit_compile=True``) this pass and ``predict``'s are compiled apart
+    and may round differently: in bfloat16 each feature ``h_f`` by up to ``2**-8`` of it, so
+    a score may differ from ``decision_function``'s by ``2**-8 * sum_f |W[f, label] * h_f|``
+    at most. The cost is about one prediction (one forward pass).
 
     Binary targets explain ``classes_[1]``'s logit; ``classes_[0]`` has the same terms with
     the opposite sign. Multiclass targets explain the pre-softmax scores.
@@ -365,7 +368,9 @@ def explain(model, documents, *, labels="predicted", top_k=5, label_names=None):
     aligned[np.arange(ids.shape[1]) < lengths[:, None]] = ids[real]
     # Ids the network never saw are out-of-vocabulary tokens, as in predict.
     aligned[aligned >= classifier.n_ids_] = OOV_ID
-    features, window_starts = _max_windows(classifier.model_, aligned, lengths)
+    features, window_starts = _max_windows(
+        classifier.model_, aligned, lengths, jit_compile=classifier.jit_compile
+    )
     # The classifier's own scoring path, from these features: the scores are
     # decision_function's, and the probabilities and labels predict_proba's and predict's.
     scores = classifier._scores_of_features(features, aligned)
@@ -709,11 +714,15 @@ class _MaxWindowTrace(keras.layers.Layer):
         return ops.concatenate(maxima, axis=-1), ops.concatenate(starts, axis=-1)
 
 
-def _max_windows(network, ids, lengths):
+def _max_windows(network, ids, lengths, *, jit_compile):
     """Every document's pooled features and the start of the window behind each.
 
-    ``ids`` are left-aligned; documents go through in batches of similar length, each cut to
-    its longest document, as at prediction time.
+    ``ids`` are left-aligned; documents go through in the batches of ``predict``
+    (:func:`~sk_textcnn._batching.predict_in_batches`): of similar length, cut to the same
+    width. On TensorFlow without XLA the same shapes give ``predict``'s features bit for bit,
+    in bfloat16 too; XLA (JAX, ``jit_compile``) fuses this model and ``predict``'s apart and
+    may keep excess precision in either, so there a bfloat16 feature can differ by one
+    bfloat16 rounding (``2**-8`` of it).
     """
     trace = _TRACES.get(network)
     if trace is None:
@@ -725,12 +734,12 @@ def _max_windows(network, ids, lengths):
     features = np.zeros((len(ids), n_features), dtype=np.float32)
     starts = np.zeros((len(ids), n_features), dtype=np.int64)
     order = np.argsort(lengths, kind="stable")
-    order = order[lengths[order] > 0]  # empty documents keep all-zero features
     # Batches are cut to their longest document, so each new width retraces, as in predict.
     with expected_retracing():
-        for begin in range(0, len(order), _BATCH_SIZE):
-            batch = order[begin : begin + _BATCH_SIZE]
-            maxima, batch_starts = trace.predict_on_batch(ids[batch, : lengths[batch[-1]]])
+        for begin in range(0, len(order), PREDICT_BATCH_SIZE):
+            batch = order[begin : begin + PREDICT_BATCH_SIZE]
+            width = batch_width(lengths[batch[-1]], ids.shape[1], jit_compile=jit_compile)
+            maxima, batch_starts = trace.predict_on_batch(ids[batch, :width])
             features[batch] = np.maximum(maxima, 0)
             starts[batch] = batch_starts
     return features, starts

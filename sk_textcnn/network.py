@@ -3,9 +3,11 @@
 Written with ``keras.layers`` and ``keras.ops`` only, so it runs on any Keras 3 backend.
 """
 
+import functools
 import weakref
 
 import keras
+import ml_dtypes
 import numpy as np
 from keras import ops
 
@@ -32,6 +34,8 @@ class MaskedConvMaxPool(keras.layers.Layer):
         Feature maps per width.
     seed : int or None
         Seed of the kernel initializers.
+    **kwargs
+        Of ``keras.layers.Layer``; its ``dtype`` policy is the convolutions' too.
     """
 
     def __init__(self, filter_sizes, num_filters, seed=None, **kwargs):
@@ -47,6 +51,8 @@ class MaskedConvMaxPool(keras.layers.Layer):
                     seed=None if seed is None else seed + i
                 ),
                 name=f"conv_{width}",
+                # Sub-layers do not inherit their parent's policy: bfloat16 is passed on.
+                dtype=self.dtype_policy,
             )
             for i, width in enumerate(self.filter_sizes)
         ]
@@ -66,7 +72,9 @@ class MaskedConvMaxPool(keras.layers.Layer):
         # Trailing zeros so that every real token starts a full window.
         embedded = ops.pad(embedded, [[0, 0], [0, max(self.filter_sizes) - 1], [0, 0]])
         keep = ops.expand_dims(mask, -1)
-        lowest = ops.cast(np.finfo(np.float32).min, embedded.dtype)
+        # The compute dtype's own lowest: float32's would round to -inf in bfloat16.
+        dtype = keras.backend.standardize_dtype(embedded.dtype)
+        lowest = ops.cast(ml_dtypes.finfo(dtype).min, dtype)
         return [
             ops.where(keep, convolution(embedded)[:, :length, :], lowest)
             for convolution in self.convolutions
@@ -102,6 +110,7 @@ def build_text_cnn(
     embedding_mode="non-static",
     output_bias=None,
     seed=None,
+    compute_dtype="float32",
 ):
     """Build the Kim (2014) CNN for id sequences of any length.
 
@@ -129,6 +138,10 @@ def build_text_cnn(
         Initial bias of the output layer; None for zeros.
     seed : int, default=None
         Seed of every initializer and of the dropout mask.
+    compute_dtype : {"float32", "bfloat16"}, default="float32"
+        Dtype of the embedding lookup, convolutions and dropout, by Keras' ``mixed_bfloat16``
+        policy for "bfloat16" (variables stay float32). The output layer, its activation and
+        so the loss compute in float32 either way.
 
     Returns
     -------
@@ -139,6 +152,9 @@ def build_text_cnn(
     def seeded(offset):
         return None if seed is None else seed + offset
 
+    # Given to each layer, never set globally: other models of the process are unaffected.
+    policy = keras.DTypePolicy("mixed_bfloat16" if compute_dtype == "bfloat16" else "float32")
+
     def embedding(trainable, name):
         return keras.layers.Embedding(
             n_ids,
@@ -146,6 +162,7 @@ def build_text_cnn(
             embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seeded(0)),
             trainable=trainable,
             name=name,
+            dtype=policy,
         )
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
@@ -162,10 +179,12 @@ def build_text_cnn(
     embedded = embedded[0] if len(embedded) == 1 else ops.concatenate(embedded, axis=-1)
     # Zero the padding rows so that no learned or pretrained vector leaks into the windows.
     embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
-    features = MaskedConvMaxPool(filter_sizes, num_filters, seed=seeded(1), name="convolutions")(
-        [embedded, mask]
+    features = MaskedConvMaxPool(
+        filter_sizes, num_filters, seed=seeded(1), name="convolutions", dtype=policy
+    )([embedded, mask])
+    features = keras.layers.Dropout(dropout, seed=seeded(100), name="dropout", dtype=policy)(
+        features
     )
-    features = keras.layers.Dropout(dropout, seed=seeded(100), name="dropout")(features)
     outputs = keras.layers.Dense(
         n_outputs,
         activation=output_activation,
@@ -174,8 +193,52 @@ def build_text_cnn(
             "zeros" if output_bias is None else keras.initializers.Constant(output_bias)
         ),
         name="output",
+        # float32 whatever the policy: sigmoid and softmax saturate in bfloat16, and
+        # prediction computes this layer from the pooled features in float64 (output_scores).
+        dtype="float32",
     )(features)
     return keras.Model(ids, outputs, name="text_cnn")
+
+
+def check_compute_dtype(compute_dtype):
+    """Raise a ValueError naming ``compute_dtype`` where this backend cannot train in it.
+
+    A backend or build may lack a bfloat16 kernel (a convolution's gradient on some CPUs):
+    better said before a fit than as the backend's error from inside it, which is chained.
+    """
+    if compute_dtype == "float32":
+        return
+    backend = keras.backend.backend()
+    problem = _bfloat16_problem(backend)
+    if problem is not None:
+        raise ValueError(
+            f"compute_dtype='bfloat16' does not run on this machine's {backend} backend: one "
+            f"bfloat16 training step of a tiny network raised {type(problem).__name__} "
+            "(above). Use compute_dtype='float32'."
+        ) from problem
+
+
+@functools.cache
+def _bfloat16_problem(backend):
+    """The exception of one training step of a tiny bfloat16 network, or None; once per backend."""
+    del backend  # the cache's key: the backend the step ran on
+    network = build_text_cnn(
+        n_ids=3,
+        n_outputs=1,
+        output_activation="sigmoid",
+        embedding_dim=2,
+        filter_sizes=(2,),
+        num_filters=1,
+        dropout=0.0,
+        seed=0,
+        compute_dtype="bfloat16",
+    )
+    network.compile(optimizer="sgd", loss="binary_crossentropy")
+    try:
+        network.train_on_batch(np.array([[2, 1, 0]], np.int32), np.ones((1, 1), np.float32))
+    except Exception as error:  # a step this small fails only for want of bfloat16 support
+        return error
+    return None
 
 
 def pooled_features(network):

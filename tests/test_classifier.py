@@ -302,6 +302,7 @@ def test_clone_keeps_every_parameter():
         "validation_fraction",
         "n_iter_no_change",
         "jit_compile",
+        "compute_dtype",
         "random_state",
         "warm_start",
         "callbacks",
