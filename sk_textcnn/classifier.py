@@ -1360,6 +1360,11 @@ default="auto"
         config = state.pop("_model_config", None)
         variables = state.pop("_model_variables", None)
         optimizer_state = state.pop("_optimizer_state", None)
+        # Saved before a parameter existed: it takes its default, which for every parameter
+        # added so far (compute_dtype) is what such a file's model did.
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.kind is parameter.KEYWORD_ONLY:
+                state.setdefault(name, parameter.default)
         self.__dict__.update(state)
         if "classes_" in state and "target_encoder_" not in state:
             # Saved before the encoding was an object of its own: rebuilt from the copies,

@@ -1170,6 +1170,16 @@ def test_a_model_saved_before_the_target_encoder_predicts_and_scores(multilabel_
     np.testing.assert_array_equal(old.target_encoder.transform(Y_MULTI), Y_MULTI)
 
 
+def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_model):
+    state = multilabel_model.__getstate__()
+    del state["compute_dtype"]
+    old = object.__new__(type(multilabel_model))
+    old.__setstate__(state)
+    assert old.get_params()["compute_dtype"] == "float32"
+    assert clone(old).get_params() == clone(multilabel_model).get_params()
+    np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
+
+
 @pytest.mark.parametrize(("n_documents", "held_out"), [(39, False), (40, True)])
 def test_fewer_than_four_documents_to_hold_out_hold_none(n_documents, held_out, recorded_splits):
     texts, labels = reviews()
