@@ -133,6 +133,8 @@ class LinearTerm:
         features, target = self._fit_features_and_svm(X, Y, sample_weight)
         self.scale_, self.offset_ = 1.0, 0.0
         if self.target_type == "multilabel-indicator":
+            # Labels with positives and negatives here; a constant one's scale is about 0.
+            self.calibrated_ = Y.min(axis=0) < Y.max(axis=0)
             folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
             margins = np.zeros(Y.shape)
             for train, held_out in folds.split(features):
@@ -147,8 +149,12 @@ class LinearTerm:
 
         A multi-label term's calibration is not redone: its out-of-fold margins on the first
         rows already put each label's margins on the scale of logits, which more rows leave
-        alone, and it costs three one-vs-rest fits of the SVM.
+        alone, and it costs three one-vs-rest fits of the SVM. Unless a label constant in the
+        first rows (so without a scale of its own) has both values in these: then ``fit``.
         """
+        multilabel = self.target_type == "multilabel-indicator"
+        if multilabel and np.any((Y.min(axis=0) < Y.max(axis=0)) & ~self.calibrated_):
+            return self.fit(X, Y, sample_weight)
         self._fit_features_and_svm(X, Y, sample_weight)
         return self
 

@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from sk_textcnn._ids import PAD_ID
+from sk_textcnn._train_step import compiled_train_step
 
 # One feature model per fitted network, built on first use.
 _FEATURES = weakref.WeakKeyDictionary()
@@ -200,7 +201,7 @@ def build_text_cnn(
     return keras.Model(ids, outputs, name="text_cnn")
 
 
-def check_compute_dtype(compute_dtype):
+def check_compute_dtype(compute_dtype, *, jit_compile):
     """Raise a ValueError naming ``compute_dtype`` where this backend cannot train in it.
 
     A backend or build may lack a bfloat16 kernel (a convolution's gradient on some CPUs):
@@ -209,7 +210,7 @@ def check_compute_dtype(compute_dtype):
     if compute_dtype == "float32":
         return
     backend = keras.backend.backend()
-    problem = _bfloat16_problem(backend)
+    problem = _bfloat16_problem(backend, jit_compile)
     if problem is not None:
         raise ValueError(
             f"compute_dtype='bfloat16' does not run on this machine's {backend} backend: one "
@@ -219,8 +220,9 @@ def check_compute_dtype(compute_dtype):
 
 
 @functools.cache
-def _bfloat16_problem(backend):
-    """The exception of one training step of a tiny bfloat16 network, or None; once per backend."""
+def _bfloat16_problem(backend, jit_compile):
+    """The exception of one training step of a tiny bfloat16 network, or None; once per backend
+    and ``jit_compile``, by the step ``fit`` trains with."""
     del backend  # the cache's key: the backend the step ran on
     network = build_text_cnn(
         n_ids=3,
@@ -233,9 +235,10 @@ def _bfloat16_problem(backend):
         seed=0,
         compute_dtype="bfloat16",
     )
-    network.compile(optimizer="sgd", loss="binary_crossentropy")
+    network.compile(optimizer="sgd", loss="binary_crossentropy", jit_compile=jit_compile)
     try:
-        network.train_on_batch(np.array([[2, 1, 0]], np.int32), np.ones((1, 1), np.float32))
+        step = compiled_train_step(network, jit_compile=jit_compile)
+        step(np.array([[2, 1, 0]], np.int32), np.ones((1, 1), np.float32), np.ones(1, np.float32))
     except Exception as error:  # a step this small fails only for want of bfloat16 support
         return error
     return None

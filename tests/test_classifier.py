@@ -848,7 +848,7 @@ def test_partial_fit_validates_its_parameters():
 
 @pytest.mark.parametrize(
     ("params", "match"),
-    # early_stopping=True is the default, which partial_fit leaves unapplied.
+    # early_stopping, of any value, partial_fit leaves unapplied (tests/test_training.py).
     [({"threshold": "auto"}, "cannot honour threshold='auto'")],
 )
 def test_partial_fit_refuses_what_one_epoch_cannot_honour(params, match):
@@ -1173,11 +1173,16 @@ def test_a_model_saved_before_the_target_encoder_predicts_and_scores(multilabel_
 def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_model):
     state = multilabel_model.__getstate__()
     del state["compute_dtype"]
+    state["_network_params"] = dict(state["_network_params"])  # shared with the fixture
+    del state["_network_params"]["compute_dtype"]
     old = object.__new__(type(multilabel_model))
     old.__setstate__(state)
     assert old.get_params()["compute_dtype"] == "float32"
     assert clone(old).get_params() == clone(multilabel_model).get_params()
     np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
+    # Its network was built in float32, which a warm fit in bfloat16 cannot continue.
+    with pytest.raises(ValueError, match="compute_dtype changed"):
+        old.set_params(compute_dtype="bfloat16", warm_start=True).fit(X_MULTI, Y_MULTI)
 
 
 @pytest.mark.parametrize(("n_documents", "held_out"), [(39, False), (40, True)])

@@ -135,6 +135,20 @@ def test_a_multilabel_refit_keeps_the_calibration_and_learns_the_new_rows():
     np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
 
 
+def test_a_multilabel_refit_calibrates_a_label_constant_in_the_first_rows():
+    weights = np.ones(len(X_MULTI), np.float32)
+    half = len(X_MULTI) // 2
+    Y = Y_MULTI.copy()
+    Y[:half, 0] = 0  # label 0 is never positive in the first rows, then is
+    term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    term.fit(X_MULTI[:half], Y[:half], weights[:half])
+    assert abs(term.scale_[0]) < 1e-3
+    term.refit(X_MULTI, Y, weights)
+    fresh = LinearTerm("multilabel-indicator", n_ids=12, random_state=0).fit(X_MULTI, Y, weights)
+    np.testing.assert_allclose(term.scale_, fresh.scale_)
+    assert term.scale_[0] > 0.1
+
+
 def test_the_linear_term_leaves_global_random_state_alone():
     before = np.random.get_state()[1].copy()
     first = fast(epochs=2).fit(X_MULTI, Y_MULTI).predict_proba(X_MULTI)

@@ -264,15 +264,30 @@ def test_auto_early_stopping_needs_enough_held_out_documents(monkeypatch, minimu
     assert model.early_stopping == "auto" and model.early_stopping_ is stops
     assert (len(model.history_["loss"]) < 40) is stops
     assert ("best_epoch_" in vars(model)) is stops
-    assert len(model.history_["val_loss"]) == len(model.history_["loss"])  # for the blend
+    assert len(model.history_["val_loss"]) == len(model.history_["loss"])
     assert model.linear_term_ is not None
+    # NumPy's True too, as a grid over np.array([True, False]) gives it.
+    for early_stopping in (True, np.True_):
+        model.set_params(early_stopping=early_stopping).fit(X_MULTI, Y_MULTI)
+        assert model.early_stopping_ and len(model.history_["loss"]) < 40
+
+
+def test_a_warm_fit_without_early_stopping_keeps_no_earlier_best_epoch():
+    model = fast(epochs=40, n_iter_no_change=2, learning_rate=0.1, validation_fraction=0.3)
     model.set_params(early_stopping=True).fit(X_MULTI, Y_MULTI)
-    assert model.early_stopping_ and len(model.history_["loss"]) < 40
-
-
-def test_partial_fit_does_not_stop_early():
-    model = fast(early_stopping="auto").partial_fit(X_MULTI, Y_MULTI)
+    assert "best_epoch_" in vars(model)
+    model.set_params(early_stopping=False, warm_start=True, epochs=2).fit(X_MULTI, Y_MULTI)
     assert model.early_stopping_ is False and "best_epoch_" not in vars(model)
+
+
+@pytest.mark.parametrize("early_stopping", [True, False, "auto"])
+def test_partial_fit_trains_whatever_early_stopping_says(early_stopping):
+    # Models saved when True was the default hold True: they must keep training.
+    model = fast(early_stopping=early_stopping).partial_fit(X_MULTI, Y_MULTI)
+    assert model.early_stopping_ is False and "best_epoch_" not in vars(model)
+    assert model.current_epoch == 1
+    assert model.partial_fit(X_MULTI, Y_MULTI).current_epoch == 2
+    assert fast(early_stopping=early_stopping).initialize(X_MULTI, Y_MULTI).early_stopping_ is False
 
 
 def test_weight_averaging_at_momentum_zero_changes_nothing():
