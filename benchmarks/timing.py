@@ -694,8 +694,8 @@ def fit_stages(args):
     make_pipeline(SequenceVectorizer(), TextCNNClassifier(random_state=0)) on the Reuters train
     split (--n-train of it), with each stage of fit timed exclusively: vectorizer, network
     build (GloVe rows included), held-out split, training steps, the per-epoch validation
-    passes, the held-out rows' features after training, the linear term's fits (the second, for
-    multi-label targets, is the refit on all rows) and its scores, the blend, the thresholds;
+    passes, the held-out rows' features after training, the linear term's fit, its refit on all
+    rows and its scores, the blend, the thresholds;
     "other" is the rest of fit. The reference, TF-IDF unigrams +
     OvR(LinearSVC(class_weight="balanced")), is fitted on the same rows right before.
     """
