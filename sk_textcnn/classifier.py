@@ -811,12 +811,15 @@ default="auto"
 
     def _check_incremental_params(self):
         """Refuse what one epoch without a validation split cannot honour (``partial_fit``):
-        tuned thresholds. Early stopping, of any setting, is not applied: it always was so,
-        and models saved with ``early_stopping=True`` keep training."""
-        if isinstance(self.threshold, str):
+        tuned thresholds asked for (the default is left unapplied). Early stopping, of any
+        setting, is not applied: it always was so, and files saved with
+        ``early_stopping=True`` keep training."""
+        default = inspect.signature(type(self).__init__).parameters["threshold"].default
+        if isinstance(self.threshold, str) and self.threshold != default:
             raise ValueError(
                 f"partial_fit trains one epoch without a validation split and cannot honour "
-                f"threshold={self.threshold!r}; use fit, or set_params(threshold=None) first."
+                f"threshold={self.threshold!r}; use fit, or set_params(threshold={default!r}) "
+                "first."
             )
 
     def _held_out_split(self, X, Y, rng):
