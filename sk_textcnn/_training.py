@@ -19,6 +19,7 @@ from sk_textcnn._batching import (
     predict_in_batches,
 )
 from sk_textcnn._train_step import compiled_train_step
+from sk_textcnn.network import logits_model
 
 
 def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):
@@ -71,13 +72,9 @@ def raise_if_diverged(model, loss, *, epoch):
     """Stop training whose loss or weights are no longer finite, before NaN reaches predict.
 
     A diverged network predicts NaN for every document (and so one class, or no label, for
-    all); the estimator drops it and keeps what it had before ``fit``.
-
-    Not caught: a step so large that every output saturates to exactly 0 or 1 while the loss
-    reads probabilities clipped to ``[epsilon, 1 - epsilon]`` (Keras' losses on JAX, and the
-    ``positive_weight`` loss on any backend). The clip bounds the loss and zeroes its gradient,
-    so the weights stay finite and stop moving; TensorFlow's Keras losses read the logits and
-    overflow instead (see ``test_diverging_training_stops_with_a_clear_error``).
+    all); the estimator drops it and keeps what it had before ``fit``. Training reads the
+    loss of the logits (:func:`~sk_textcnn.network.logits_model`), which grows with them
+    where every output saturates, so such steps end in overflow here rather than stuck.
     """
     if np.isfinite(loss) and all(np.isfinite(weights).all() for weights in model.get_weights()):
         return
@@ -179,8 +176,13 @@ class EpochLoop:
 
     @property
     def train_step(self):
-        """``step(x, y, sample_weight) -> loss``: one optimizer step on a batch, compiled once."""
-        return compiled_train_step(self.model, jit_compile=self.jit_compile)
+        """``step(x, y, sample_weight) -> loss``: one optimizer step on a batch, compiled once.
+
+        It trains the network's logits model (the loss of the logits), where it has one.
+        """
+        logits = logits_model(self.model)
+        trained = self.model if logits is None else logits
+        return compiled_train_step(trained, jit_compile=self.jit_compile)
 
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""

@@ -59,9 +59,9 @@ from sk_textcnn.model_selection import multilabel_train_test_split_indices
 from sk_textcnn.network import (
     build_text_cnn,
     check_compute_dtype,
+    compile_network,
     output_scores,
     pooled_features,
-    positive_weighted_binary_crossentropy,
 )
 
 _OPTIMIZERS = {"adam", "adamw", "rmsprop", "sgd", "adagrad", "nadam"}
@@ -1029,16 +1029,11 @@ default="auto"
         return np.log(weight * rate / (1 - rate))
 
     def _compile(self):
-        if self.target_type_ == "multiclass":
-            loss = "sparse_categorical_crossentropy"
-        elif self.positive_weight_ is None:
-            loss = "binary_crossentropy"
-        else:
-            loss = positive_weighted_binary_crossentropy(self.positive_weight_)
         averaging = {}
         if self.ema_momentum_ is not None:
             averaging = {"use_ema": True, "ema_momentum": self.ema_momentum_}
-        self.model_.compile(
+        compile_network(
+            self.model_,
             optimizer=keras.optimizers.get(
                 {
                     "class_name": self.optimizer,
@@ -1046,7 +1041,8 @@ default="auto"
                     "config": {"learning_rate": float(self.learning_rate), **averaging},
                 }
             ),
-            loss=loss,
+            target_type=self.target_type_,
+            positive_weight=self.positive_weight_,
             jit_compile=self.jit_compile,
         )
 

@@ -14,8 +14,9 @@ from keras import ops
 from sk_textcnn._ids import PAD_ID
 from sk_textcnn._train_step import compiled_train_step
 
-# One feature model per fitted network, built on first use.
+# One feature model and one logits model per fitted network, built on first use.
 _FEATURES = weakref.WeakKeyDictionary()
+_LOGITS = weakref.WeakKeyDictionary()
 
 
 @keras.saving.register_keras_serializable(package="sk_textcnn")
@@ -186,9 +187,8 @@ def build_text_cnn(
     features = keras.layers.Dropout(dropout, seed=seeded(100), name="dropout", dtype=policy)(
         features
     )
-    outputs = keras.layers.Dense(
+    logits = keras.layers.Dense(
         n_outputs,
-        activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeded(101)),
         bias_initializer=(
             "zeros" if output_bias is None else keras.initializers.Constant(output_bias)
@@ -198,7 +198,67 @@ def build_text_cnn(
         # prediction computes this layer from the pooled features in float64 (output_scores).
         dtype="float32",
     )(features)
+    # A layer of its own, so that training reads the logits before it (logits_model).
+    outputs = keras.layers.Activation(output_activation, name="probabilities", dtype="float32")(
+        logits
+    )
     return keras.Model(ids, outputs, name="text_cnn")
+
+
+def logits_model(network):
+    """A model sharing ``network``'s layers that maps ids to the output layer's logits.
+
+    Training computes its loss from these logits. A loss of the probabilities must clip them
+    away from 0 and 1 (float32's sigmoid reaches 1 from a logit of about 17), and past the clip
+    it has no gradient: a step so large that every output saturates would leave the weights
+    finite and stuck, where the loss of the logits keeps growing until the divergence is
+    caught. Networks saved before the activation was a layer of its own (their output layer
+    applies it) have no logits to read; for them this returns None. Built once per network.
+    """
+    if network not in _LOGITS:
+        output = network.get_layer("output")
+        linear = output.get_config()["activation"] == "linear"
+        _LOGITS[network] = keras.Model(network.inputs, output.output) if linear else None
+    return _LOGITS[network]
+
+
+def compile_network(network, *, optimizer, target_type, positive_weight=None, jit_compile):
+    """Compile ``network``, and its :func:`logits_model` for training, with one optimizer.
+
+    Parameters
+    ----------
+    network : keras.Model
+        A network of :func:`build_text_cnn`.
+    optimizer : keras.optimizers.Optimizer
+        Shared by both models: the state is the network's, whichever trains.
+    target_type : {"binary", "multilabel-indicator", "multiclass"}
+        Picks the cross-entropy: softmax for multiclass, per-output sigmoid otherwise.
+    positive_weight : array-like of shape (n_outputs,), default=None
+        Factor on each label's positive term (:func:`positive_weighted_binary_crossentropy`).
+    jit_compile : bool
+        Passed to ``compile``.
+
+    Returns
+    -------
+    trained : keras.Model
+        The model whose training step fits the network: its logits model, or the network
+        itself where it has none.
+    """
+    trained = logits_model(network)
+
+    def loss(from_logits):
+        if target_type == "multiclass":
+            return keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+        if positive_weight is None:
+            return keras.losses.BinaryCrossentropy(from_logits=from_logits)
+        return positive_weighted_binary_crossentropy(positive_weight, from_logits=from_logits)
+
+    # The network's loss scores validation outputs (probabilities); the logits model trains.
+    network.compile(optimizer=optimizer, loss=loss(False), jit_compile=jit_compile)
+    if trained is None:
+        return network
+    trained.compile(optimizer=optimizer, loss=loss(True), jit_compile=jit_compile)
+    return trained
 
 
 def check_compute_dtype(compute_dtype, *, jit_compile):
@@ -235,9 +295,11 @@ def _bfloat16_problem(backend, jit_compile):
         seed=0,
         compute_dtype="bfloat16",
     )
-    network.compile(optimizer="sgd", loss="binary_crossentropy", jit_compile=jit_compile)
+    trained = compile_network(
+        network, optimizer=keras.optimizers.SGD(), target_type="binary", jit_compile=jit_compile
+    )
     try:
-        step = compiled_train_step(network, jit_compile=jit_compile)
+        step = compiled_train_step(trained, jit_compile=jit_compile)
         step(np.array([[2, 1, 0]], np.int32), np.ones((1, 1), np.float32), np.ones(1, np.float32))
     except Exception as error:  # a step this small fails only for want of bfloat16 support
         return error
@@ -268,13 +330,16 @@ def output_scores(network, features):
     return np.asarray(features, dtype=np.float64) @ kernel + np.asarray(output.bias, np.float64)
 
 
-def positive_weighted_binary_crossentropy(positive_weight):
+def positive_weighted_binary_crossentropy(positive_weight, *, from_logits=False):
     """Binary cross-entropy averaged over labels, each label's positive term weighted.
 
     Parameters
     ----------
     positive_weight : array-like of shape (n_labels,)
         Factor on ``y * log(p)`` per label; values above 1 make missed positives costlier.
+    from_logits : bool, default=False
+        Whether ``y_pred`` holds logits rather than probabilities (clipped to
+        ``[epsilon, 1 - epsilon]``).
 
     Returns
     -------
@@ -284,9 +349,13 @@ def positive_weighted_binary_crossentropy(positive_weight):
     weight = np.asarray(positive_weight, dtype=np.float32)
 
     def loss(y_true, y_pred):
-        epsilon = keras.config.epsilon()
-        y_pred = ops.clip(y_pred, epsilon, 1 - epsilon)
-        terms = weight * y_true * ops.log(y_pred) + (1 - y_true) * ops.log(1 - y_pred)
+        if from_logits:
+            log_p, log_not_p = ops.log_sigmoid(y_pred), ops.log_sigmoid(-y_pred)
+        else:
+            epsilon = keras.config.epsilon()
+            y_pred = ops.clip(y_pred, epsilon, 1 - epsilon)
+            log_p, log_not_p = ops.log(y_pred), ops.log(1 - y_pred)
+        terms = weight * y_true * log_p + (1 - y_true) * log_not_p
         return -ops.mean(terms, axis=-1)
 
     return loss

@@ -1,5 +1,6 @@
 """TextCNNClassifier: targets, probabilities, thresholds, weights, embeddings, persistence."""
 
+import copy
 import pickle
 import random
 import subprocess
@@ -32,6 +33,7 @@ from sklearn.svm import LinearSVC
 from tensorflow.python.framework import config as tf_config
 
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load_reuters
+from sk_textcnn.network import logits_model
 from sk_textcnn.word_vectors import load_word_vectors, save_word_vectors
 
 from .helpers import (
@@ -1183,6 +1185,29 @@ def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_m
     # Its network was built in float32, which a warm fit in bfloat16 cannot continue.
     with pytest.raises(ValueError, match="compute_dtype changed"):
         old.set_params(compute_dtype="bfloat16", warm_start=True).fit(X_MULTI, Y_MULTI)
+
+
+def test_a_network_saved_with_its_activation_in_the_output_layer_predicts_and_trains_on(
+    multilabel_model,
+):
+    # As in files written before the activation was a layer of its own ("probabilities").
+    state = multilabel_model.__getstate__()
+    config = copy.deepcopy(state["_model_config"])
+    (activation,) = [layer for layer in config["layers"] if layer["name"] == "probabilities"]
+    config["layers"].remove(activation)
+    (output,) = [layer for layer in config["layers"] if layer["name"] == "output"]
+    output["config"]["activation"] = activation["config"]["activation"]
+    config["output_layers"] = ["output", 0, 0]
+    state["_model_config"] = config
+    old = object.__new__(type(multilabel_model))
+    old.__setstate__(state)
+    assert logits_model(old.model_) is None
+    np.testing.assert_allclose(old.predict_proba(X_MULTI), multilabel_model.predict_proba(X_MULTI))
+    # It trains on with the loss of its probabilities, as when it was saved.
+    before = old.predict_proba(X_MULTI)
+    old.partial_fit(X_MULTI, Y_MULTI)
+    assert np.isfinite(old.history_["loss"][-1])
+    assert not np.allclose(old.predict_proba(X_MULTI), before)
 
 
 @pytest.mark.parametrize(("n_documents", "held_out"), [(39, False), (40, True)])

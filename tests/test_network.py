@@ -1,8 +1,13 @@
-"""The Keras network: pooling over real tokens only, and the positive-weighted loss."""
+"""The Keras network: pooling over real tokens only, its logits, and the positive-weighted loss."""
 
 import numpy as np
+import pytest
 
-from sk_textcnn.network import build_text_cnn, positive_weighted_binary_crossentropy
+from sk_textcnn.network import (
+    build_text_cnn,
+    logits_model,
+    positive_weighted_binary_crossentropy,
+)
 
 
 def test_positive_weight_changes_the_loss():
@@ -13,6 +18,39 @@ def test_positive_weight_changes_the_loss():
     expected = -(np.log(y_pred) * y_true + np.log(1 - y_pred) * (1 - y_true)).mean(axis=1)
     np.testing.assert_allclose(plain, expected, rtol=1e-5)
     np.testing.assert_allclose(weighted - plain, -np.log(y_pred[:, 0]), rtol=1e-5)
+    logits = np.log(y_pred / (1 - y_pred))
+    from_logits = positive_weighted_binary_crossentropy([3, 1], from_logits=True)
+    np.testing.assert_allclose(np.asarray(from_logits(y_true, logits)), weighted, rtol=1e-5)
+
+
+def test_the_loss_of_logits_stays_finite_and_grows_past_saturated_probabilities():
+    y_true = np.array([[1.0, 0.0]], np.float32)
+    loss = positive_weighted_binary_crossentropy([2, 1], from_logits=True)
+    # sigmoid(-200) and sigmoid(200) are exactly 0 and 1 in float32: clipped, both read 16.1.
+    assert float(np.asarray(loss(y_true, np.array([[-200.0, 200.0]], np.float32)))[0]) == (
+        pytest.approx((2 * 200 + 200) / 2)
+    )
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softmax"])
+def test_the_logits_model_shares_the_layers_and_its_activation_gives_the_outputs(activation):
+    import keras
+
+    model = build_text_cnn(
+        n_ids=10,
+        n_outputs=3,
+        output_activation=activation,
+        embedding_dim=4,
+        filter_sizes=(2,),
+        num_filters=3,
+        dropout=0.5,
+        seed=0,
+    )
+    ids = np.array([[2, 3, 4], [5, 0, 0]], np.int32)
+    logits = logits_model(model)
+    assert logits is logits_model(model) and logits.trainable_variables == model.trainable_variables
+    expected = keras.activations.get(activation)(logits.predict_on_batch(ids))
+    np.testing.assert_allclose(model.predict_on_batch(ids), np.asarray(expected), rtol=1e-6)
 
 
 def test_outputs_ignore_trailing_padding_and_keep_the_layer_names():

@@ -311,31 +311,18 @@ def test_weight_averaging_momentum_is_lowered_for_short_fits(batch_size, epochs,
     assert model.ema_momentum_ == pytest.approx(expected)
 
 
-# Why SGD at learning_rate=1e6 is not caught under JAX (measured, Keras 3.15): the first step
-# (alike on both backends: max |weight| 4.9e4 on TensorFlow, 5.6e4 on JAX) leaves every
-# sigmoid output exactly 0.0 or 1.0 in float32. TensorFlow's binary cross-entropy then reads the
-# logits (Keras' _keras_logits shortcut): a loss of 2e11, gradients of +-1 per logit, a second
-# step to 2e13 and NaN. JAX's reads the probabilities clipped to [1e-7, 1 - 1e-7]: each term is
-# at most -log(1e-7) = 16.1 and the clip's gradient is exactly 0, so every later step changes no
-# weight and the fit ends finite and stuck (epoch losses 3.56, 7.72, 8.21; all outputs 0 or 1).
-# It is not JAX alone: with positive_weight, whose loss clips the probabilities itself, TensorFlow
-# ends the same way (losses 4.58, 9.98, 10.2). What is not caught is a loss computed from clipped
-# probabilities; the fix is a loss from the logits (on JAX and for positive_weight), not another
-# bound on the loss, which healthy training could cross.
-SATURATES_UNDER_JAX = jax_known_failure(
-    "open bug: under JAX the loss reads clipped probabilities, whose gradient vanishes once "
-    "SGD at learning_rate=1e6 saturates every output, so training ends finite and stuck"
-)
-
-
+# SGD at learning_rate=1e6: the first step leaves every sigmoid output exactly 0.0 or 1.0 in
+# float32. A loss of probabilities clipped to [1e-7, 1 - 1e-7] has no gradient there, and the fit
+# ended finite and stuck (it did on JAX, and with positive_weight on TensorFlow); the loss of the
+# logits grows to overflow, which is caught.
 @pytest.mark.parametrize(
     "params, sample_weight",
     [
+        pytest.param({"learning_rate": 1e6, "optimizer": "sgd"}, None, id="learning_rate"),
         pytest.param(
-            {"learning_rate": 1e6, "optimizer": "sgd"},
+            {"learning_rate": 1e6, "optimizer": "sgd", "positive_weight": [2.0, 1.0, 1.0]},
             None,
-            id="learning_rate",
-            marks=SATURATES_UNDER_JAX,
+            id="learning_rate-positive_weight",
         ),
         pytest.param({}, np.full(60, 1e30), id="sample_weight"),
     ],
