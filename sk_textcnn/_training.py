@@ -19,7 +19,7 @@ from sk_textcnn._batching import (
     predict_in_batches,
 )
 from sk_textcnn._train_step import compiled_train_step
-from sk_textcnn.network import logits_model
+from sk_textcnn.network import trained_model
 
 
 def averaging_momentum(ema_momentum, *, epochs, n_samples, batch_size):
@@ -180,9 +180,7 @@ class EpochLoop:
 
         It trains the network's logits model (the loss of the logits), where it has one.
         """
-        logits = logits_model(self.model)
-        trained = self.model if logits is None else logits
-        return compiled_train_step(trained, jit_compile=self.jit_compile)
+        return compiled_train_step(trained_model(self.model), jit_compile=self.jit_compile)
 
     def use_averaged_weights(self):
         """With weight averaging, overwrite the network's weights with their moving average."""

@@ -222,6 +222,12 @@ def logits_model(network):
     return _LOGITS[network]
 
 
+def trained_model(network):
+    """The model whose training step fits ``network``: its logits model, or itself."""
+    logits = logits_model(network)
+    return network if logits is None else logits
+
+
 def compile_network(network, *, optimizer, target_type, positive_weight=None, jit_compile):
     """Compile ``network``, and its :func:`logits_model` for training, with one optimizer.
 
@@ -241,10 +247,8 @@ def compile_network(network, *, optimizer, target_type, positive_weight=None, ji
     Returns
     -------
     trained : keras.Model
-        The model whose training step fits the network: its logits model, or the network
-        itself where it has none.
+        :func:`trained_model` of the network.
     """
-    trained = logits_model(network)
 
     def loss(from_logits):
         if target_type == "multiclass":
@@ -255,9 +259,9 @@ def compile_network(network, *, optimizer, target_type, positive_weight=None, ji
 
     # The network's loss scores validation outputs (probabilities); the logits model trains.
     network.compile(optimizer=optimizer, loss=loss(False), jit_compile=jit_compile)
-    if trained is None:
-        return network
-    trained.compile(optimizer=optimizer, loss=loss(True), jit_compile=jit_compile)
+    trained = trained_model(network)
+    if trained is not network:
+        trained.compile(optimizer=optimizer, loss=loss(True), jit_compile=jit_compile)
     return trained
 
 
