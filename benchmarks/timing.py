@@ -305,7 +305,7 @@ def profile_task(data, params, stride):
     pieces = _pieces(model, backend)
     trained = trained_model(model)
     pieces["shipped step (compiled_train_step)"] = compiled_train_step(trained, jit_compile=False)
-    pieces["keras train_on_batch (the reference's step)"] = lambda x, y, w: model.train_on_batch(
+    pieces["keras train_on_batch (the reference's step)"] = lambda x, y, w: trained.train_on_batch(
         x, y, sample_weight=w
     )
     # Every piece runs over the same batches: one per call, or STEPS_PER_CALL per call.

@@ -75,6 +75,8 @@ def raise_if_diverged(model, loss, *, epoch):
     all); the estimator drops it and keeps what it had before ``fit``. Training reads the
     loss of the logits (:func:`~sk_textcnn.network.logits_model`), which grows with them
     where every output saturates, so such steps end in overflow here rather than stuck.
+    Networks saved before the logits model existed train on the loss of their (clipped)
+    probabilities, and a step that saturates them still ends finite and stuck.
     """
     if np.isfinite(loss) and all(np.isfinite(weights).all() for weights in model.get_weights()):
         return

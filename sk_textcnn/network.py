@@ -123,7 +123,7 @@ def build_text_cnn(
     n_outputs : int
         Units of the output layer.
     output_activation : {"sigmoid", "softmax"}
-        Activation of the output layer.
+        Activation of the "probabilities" layer after the linear "output" layer.
     embedding_dim : int
         Width of the embedding.
     filter_sizes : tuple of int

@@ -7,17 +7,19 @@ import keras
 import numpy as np
 import pytest
 
+from sk_textcnn import _train_step
 from sk_textcnn._train_step import compiled_train_step
-from sk_textcnn.network import build_text_cnn
+from sk_textcnn.network import build_text_cnn, compile_network, trained_model
 
 from .helpers import X_MULTI, Y_MULTI, fast
 
 
-def _compiled_network(loss, n_outputs, activation):
+def _compiled_network(target_type, positive_weight=None):
+    """A network compiled as fit compiles it, and the model its step trains (its logits')."""
     model = build_text_cnn(
         n_ids=12,
-        n_outputs=n_outputs,
-        output_activation=activation,
+        n_outputs=3,
+        output_activation="softmax" if target_type == "multiclass" else "sigmoid",
         embedding_dim=6,
         filter_sizes=(2, 3),
         num_filters=5,
@@ -25,22 +27,29 @@ def _compiled_network(loss, n_outputs, activation):
         seed=0,
     )
     optimizer = keras.optimizers.Adam(learning_rate=0.01, use_ema=True, ema_momentum=0.9)
-    model.compile(optimizer=optimizer, loss=loss)
-    return model
+    trained = compile_network(
+        model,
+        optimizer=optimizer,
+        target_type=target_type,
+        positive_weight=positive_weight,
+        jit_compile=False,
+    )
+    return model, trained
 
 
 @pytest.mark.parametrize(
-    ("loss", "activation", "target"),
+    ("target_type", "positive_weight", "target"),
     [
-        ("binary_crossentropy", "sigmoid", Y_MULTI.astype(np.float32)),
-        ("sparse_categorical_crossentropy", "softmax", Y_MULTI.argmax(axis=1).astype(np.int32)),
+        ("multilabel-indicator", None, Y_MULTI.astype(np.float32)),
+        ("multilabel-indicator", [3.0, 1.0, 0.5], Y_MULTI.astype(np.float32)),
+        ("multiclass", None, Y_MULTI.argmax(axis=1).astype(np.int32)),
     ],
 )
-def test_the_step_trains_as_train_on_batch_does(loss, activation, target):
-    n_outputs = 3
-    ours = _compiled_network(loss, n_outputs, activation)
-    keras_own = _compiled_network(loss, n_outputs, activation)
-    step = compiled_train_step(ours, jit_compile=False)
+def test_the_step_trains_as_train_on_batch_does(target_type, positive_weight, target):
+    ours, ours_trained = _compiled_network(target_type, positive_weight)
+    keras_own, keras_trained = _compiled_network(target_type, positive_weight)
+    assert ours_trained is trained_model(ours) and ours_trained is not ours
+    step = compiled_train_step(ours_trained, jit_compile=False)
     weights = np.linspace(0.5, 1.5, len(X_MULTI)).astype(np.float32)
     # Batches of several sizes and widths, as the epoch loop feeds them.
     for rows, width in [
@@ -51,7 +60,7 @@ def test_the_step_trains_as_train_on_batch_does(loss, activation, target):
     ]:
         x, y, w = X_MULTI[rows, :width], target[rows], weights[rows]
         loss_ours = step(x, y, w)
-        loss_keras = float(keras_own.train_on_batch(x, y, sample_weight=w))
+        loss_keras = float(keras_trained.train_on_batch(x, y, sample_weight=w))
         assert loss_ours == pytest.approx(loss_keras, rel=1e-5)
     for mine, theirs in zip(ours.get_weights(), keras_own.get_weights(), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
@@ -63,7 +72,7 @@ def test_the_step_trains_as_train_on_batch_does(loss, activation, target):
 
 
 def test_the_step_is_built_once_per_model_and_optimizer():
-    model = _compiled_network("binary_crossentropy", 3, "sigmoid")
+    _, model = _compiled_network("multilabel-indicator")
     step = compiled_train_step(model, jit_compile=False)
     assert compiled_train_step(model, jit_compile=False) is step
     model.compile(optimizer="sgd", loss="binary_crossentropy")
@@ -72,7 +81,10 @@ def test_the_step_is_built_once_per_model_and_optimizer():
 
 def test_partial_fit_reuses_the_step_and_continues_training():
     model = fast(epochs=1).fit(X_MULTI, Y_MULTI)
-    step = compiled_train_step(model.model_, jit_compile=False)
+    trained = trained_model(model.model_)
+    # fit trained the logits model, not the network, whose step was never built.
+    assert trained in _train_step._STEPS and model.model_ not in _train_step._STEPS
+    step = compiled_train_step(trained, jit_compile=False)
     losses = [model.partial_fit(X_MULTI, Y_MULTI).history_["loss"][-1] for _ in range(3)]
-    assert compiled_train_step(model.model_, jit_compile=False) is step
+    assert compiled_train_step(trained, jit_compile=False) is step
     assert losses[-1] < losses[0]
