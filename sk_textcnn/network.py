@@ -108,6 +108,7 @@ def build_text_cnn(
     filter_sizes,
     num_filters,
     dropout,
+    token_dropout=0.0,
     pretrained=None,
     embedding_mode="non-static",
     output_bias=None,
@@ -132,6 +133,9 @@ def build_text_cnn(
         Feature maps per width.
     dropout : float
         Dropout rate before the output layer.
+    token_dropout : float, default=0.0
+        Share of the tokens whose embedded vectors are zeroed in training (whole vectors,
+        drawn per document and position); 0 builds no such layer.
     pretrained : ndarray of shape (n_ids, embedding_dim), default=None
         Initial embedding table.
     embedding_mode : {"non-static", "static", "multichannel"}, default="non-static"
@@ -181,6 +185,15 @@ def build_text_cnn(
     embedded = embedded[0] if len(embedded) == 1 else ops.concatenate(embedded, axis=-1)
     # Zero the padding rows so that no learned or pretrained vector leaks into the windows.
     embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
+    if token_dropout:
+        # One draw per token, shared by its columns: a dropped word is gone, as if unread.
+        embedded = keras.layers.Dropout(
+            token_dropout,
+            noise_shape=(None, None, 1),
+            seed=seeded(99),
+            name="token_dropout",
+            dtype=policy,
+        )(embedded)
     features = MaskedConvMaxPool(
         filter_sizes, num_filters, seed=seeded(1), name="convolutions", dtype=policy
     )([embedded, mask])

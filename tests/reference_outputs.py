@@ -33,6 +33,7 @@ TINY = dict(
     early_stopping=False,
     linear_term=False,
     threshold=0.5,
+    token_dropout=0.0,
 )
 
 

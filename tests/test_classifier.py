@@ -1187,6 +1187,21 @@ def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_m
         old.set_params(compute_dtype="bfloat16", warm_start=True).fit(X_MULTI, Y_MULTI)
 
 
+def test_a_model_saved_before_token_dropout_existed_keeps_it_off(multilabel_model):
+    state = multilabel_model.__getstate__()
+    del state["token_dropout"]
+    state["_network_params"] = dict(state["_network_params"])  # shared with the fixture
+    del state["_network_params"]["token_dropout"]
+    old = object.__new__(type(multilabel_model))
+    old.__setstate__(state)
+    # Its network has no such layer: the parameter says what it was built with, 0.
+    assert old.get_params()["token_dropout"] == 0.0
+    np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
+    old.set_params(warm_start=True).fit(X_MULTI, Y_MULTI)
+    with pytest.raises(ValueError, match="token_dropout changed"):
+        old.set_params(token_dropout=0.2).fit(X_MULTI, Y_MULTI)
+
+
 def test_a_network_saved_with_its_activation_in_the_output_layer_predicts_and_trains_on(
     multilabel_model,
 ):

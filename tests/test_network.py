@@ -71,3 +71,33 @@ def test_outputs_ignore_trailing_padding_and_keep_the_layer_names():
     )
     names = {layer.name for layer in model.layers}
     assert {"embedding", "convolutions", "dropout", "output"} <= names
+
+
+def test_token_dropout_zeroes_whole_token_vectors_in_training_only():
+    import keras
+
+    def built(token_dropout):
+        return build_text_cnn(
+            n_ids=40,
+            n_outputs=1,
+            output_activation="sigmoid",
+            embedding_dim=6,
+            filter_sizes=(1,),
+            num_filters=2,
+            dropout=0.0,
+            token_dropout=token_dropout,
+            seed=0,
+        )
+
+    assert "token_dropout" not in {layer.name for layer in built(0.0).layers}
+    model = built(0.5)
+    pooling = model.get_layer("convolutions")
+    embedded = keras.Model(model.input, pooling.input[0])
+    ids = np.arange(2, 38, dtype=np.int32).reshape(2, 18)
+    plain = np.asarray(embedded(ids, training=False))
+    dropped = np.asarray(embedded(ids, training=True))
+    np.testing.assert_array_equal(plain, np.asarray(built(0.0).get_layer("embedding")(ids)))
+    zeroed = (dropped == 0).all(axis=-1)
+    # Each token is dropped whole or kept whole, and kept ones are scaled by 1 / (1 - rate).
+    assert 0 < zeroed.mean() < 1
+    np.testing.assert_allclose(dropped[~zeroed], 2 * plain[~zeroed], rtol=1e-6)
