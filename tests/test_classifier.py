@@ -1175,13 +1175,19 @@ def test_a_model_saved_before_the_target_encoder_predicts_and_scores(multilabel_
     np.testing.assert_array_equal(old.target_encoder.transform(Y_MULTI), Y_MULTI)
 
 
-def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_model):
-    state = multilabel_model.__getstate__()
-    del state["compute_dtype"]
-    state["_network_params"] = dict(state["_network_params"])  # shared with the fixture
-    del state["_network_params"]["compute_dtype"]
-    old = object.__new__(type(multilabel_model))
+def _as_saved_before(model, parameter):
+    """``model`` unpickled from a state without ``parameter``, as in files older than it."""
+    state = model.__getstate__()
+    del state[parameter]
+    state["_network_params"] = dict(state["_network_params"])  # shared with the model
+    del state["_network_params"][parameter]
+    old = object.__new__(type(model))
     old.__setstate__(state)
+    return old
+
+
+def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_model):
+    old = _as_saved_before(multilabel_model, "compute_dtype")
     assert old.get_params()["compute_dtype"] == "float32"
     assert clone(old).get_params() == clone(multilabel_model).get_params()
     np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
@@ -1190,16 +1196,12 @@ def test_a_model_saved_before_a_parameter_existed_takes_its_default(multilabel_m
         old.set_params(compute_dtype="bfloat16", warm_start=True).fit(X_MULTI, Y_MULTI)
 
 
-def test_a_model_saved_before_token_dropout_existed_keeps_it_off(multilabel_model):
-    state = multilabel_model.__getstate__()
-    del state["token_dropout"]
-    state["_network_params"] = dict(state["_network_params"])  # shared with the fixture
-    del state["_network_params"]["token_dropout"]
-    old = object.__new__(type(multilabel_model))
-    old.__setstate__(state)
-    # Its network has no such layer: the parameter says what it was built with, 0.
+def test_a_model_saved_before_token_dropout_existed_keeps_it_off():
+    # Such a file's network has no token dropout layer, as one built with token_dropout=0.
+    model = fast(epochs=2, token_dropout=0.0).fit(X_MULTI, Y_MULTI)
+    old = _as_saved_before(model, "token_dropout")
     assert old.get_params()["token_dropout"] == 0.0
-    np.testing.assert_array_equal(old.predict(X_MULTI), multilabel_model.predict(X_MULTI))
+    np.testing.assert_array_equal(old.predict(X_MULTI), model.predict(X_MULTI))
     old.set_params(warm_start=True).fit(X_MULTI, Y_MULTI)
     with pytest.raises(ValueError, match="token_dropout changed"):
         old.set_params(token_dropout=0.2).fit(X_MULTI, Y_MULTI)
