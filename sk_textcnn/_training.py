@@ -73,7 +73,7 @@ def raise_if_diverged(model, loss, *, epoch):
 
     A diverged network predicts NaN for every document (and so one class, or no label, for
     all); the estimator drops it and keeps what it had before ``fit``. Training reads the
-    loss of the logits (:func:`~sk_textcnn.network.logits_model`), which grows with them
+    loss of the logits (:func:`~sk_textcnn.network.trained_model`), which grows with them
     where every output saturates, so such steps end in overflow here rather than stuck.
     Networks saved before the logits model existed train on the loss of their (clipped)
     probabilities, and a step that saturates them still ends finite and stuck.

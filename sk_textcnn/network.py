@@ -211,38 +211,37 @@ def build_text_cnn(
         # prediction computes this layer from the pooled features in float64 (output_scores).
         dtype="float32",
     )(features)
-    # A layer of its own, so that training reads the logits before it (logits_model).
+    # A layer of its own, so that training reads the logits before it (trained_model).
     outputs = keras.layers.Activation(output_activation, name="probabilities", dtype="float32")(
         logits
     )
     return keras.Model(ids, outputs, name="text_cnn")
 
 
-def logits_model(network):
-    """A model sharing ``network``'s layers that maps ids to the output layer's logits.
+def trained_model(network):
+    """The model whose training step fits ``network``: one sharing its layers that maps ids to
+    the output layer's logits, or, for networks without one, ``network`` itself.
 
     Training computes its loss from these logits. A loss of the probabilities must clip them
     away from 0 and 1 (float32's sigmoid reaches 1 from a logit of about 17), and past the clip
     it has no gradient: a step so large that every output saturates would leave the weights
     finite and stuck, where the loss of the logits keeps growing until the divergence is
     caught. Networks saved before the activation was a layer of its own (their output layer
-    applies it) have no logits to read; for them this returns None. Built once per network.
+    applies it) have no logits to read and train on their probabilities. Built once per
+    network.
     """
     if network not in _LOGITS:
         output = network.get_layer("output")
         linear = output.get_config()["activation"] == "linear"
+        # None, not the network itself, which as a value would keep its own key alive.
         _LOGITS[network] = keras.Model(network.inputs, output.output) if linear else None
-    return _LOGITS[network]
-
-
-def trained_model(network):
-    """The model whose training step fits ``network``: its logits model, or itself."""
-    logits = logits_model(network)
+    logits = _LOGITS[network]
     return network if logits is None else logits
 
 
 def compile_network(network, *, optimizer, target_type, positive_weight=None, jit_compile):
-    """Compile ``network``, and its :func:`logits_model` for training, with one optimizer.
+    """Compile ``network``, and its :func:`trained_model` where that is another, with one
+    optimizer.
 
     Parameters
     ----------

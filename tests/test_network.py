@@ -5,8 +5,8 @@ import pytest
 
 from sk_textcnn.network import (
     build_text_cnn,
-    logits_model,
     positive_weighted_binary_crossentropy,
+    trained_model,
 )
 
 
@@ -47,8 +47,9 @@ def test_the_logits_model_shares_the_layers_and_its_activation_gives_the_outputs
         seed=0,
     )
     ids = np.array([[2, 3, 4], [5, 0, 0]], np.int32)
-    logits = logits_model(model)
-    assert logits is logits_model(model) and logits.trainable_variables == model.trainable_variables
+    logits = trained_model(model)
+    assert logits is not model and logits is trained_model(model)
+    assert logits.trainable_variables == model.trainable_variables
     expected = keras.activations.get(activation)(logits.predict_on_batch(ids))
     np.testing.assert_allclose(model.predict_on_batch(ids), np.asarray(expected), rtol=1e-6)
 
