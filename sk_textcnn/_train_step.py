@@ -23,7 +23,9 @@ import keras
 from sk_textcnn._quiet_import import start_xla_quietly
 
 # model -> (optimizer, jit_compile, step): a step holds traced graphs, costly to rebuild on
-# every partial_fit, and belongs to one optimizer (compile() makes a new one).
+# every partial_fit, and belongs to one optimizer (compile() makes a new one). A step reaches
+# its model only through a weak reference: a strong one would keep its own key alive, and with
+# it every fitted model's weights and graphs for the life of the process.
 _STEPS = weakref.WeakKeyDictionary()
 
 
@@ -32,29 +34,31 @@ def compiled_train_step(model, *, jit_compile):
     cached = _STEPS.get(model)
     if cached is not None and cached[0] is model.optimizer and cached[1] == jit_compile:
         return cached[2]
-    builder = {"tensorflow": _tensorflow_step, "jax": _jax_step}.get(keras.backend.backend())
+    builder = {"tensorflow": _tensorflow_step, "jax": _KerasJaxStep}.get(keras.backend.backend())
     if builder is None:
+        model_ref = weakref.ref(model)
 
         def step(x, y, sample_weight):
-            return float(model.train_on_batch(x, y, sample_weight=sample_weight))
+            return float(model_ref().train_on_batch(x, y, sample_weight=sample_weight))
 
     else:
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        step = builder(model, jit_compile=jit_compile)
+        step = builder(weakref.ref(model), jit_compile=jit_compile)
     _STEPS[model] = (model.optimizer, jit_compile, step)
     return step
 
 
-def _tensorflow_step(model, *, jit_compile):
+def _tensorflow_step(model_ref, *, jit_compile):
     import tensorflow as tf
 
     start_xla_quietly()
 
-    variables = model.trainable_variables
-    optimizer = model.optimizer
+    variables = model_ref().trainable_variables
+    optimizer = model_ref().optimizer
 
     def gradients(x, y, sample_weight):
+        model = model_ref()  # alive while its fit traces: the traced graph needs no model
         with tf.GradientTape() as tape:
             y_pred = model(x, training=True)
             loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
@@ -134,24 +138,21 @@ def padded_rows(gradient):
     )
 
 
-def _jax_step(model, *, jit_compile):
-    del jit_compile  # JAX compiles every step
-    return _KerasJaxStep(model)
-
-
 class _KerasJaxStep:
     """Keras' own stateless JAX train step, jitted once, without train_on_batch's wrapping."""
 
-    def __init__(self, model):
+    def __init__(self, model_ref, *, jit_compile):
         import jax
 
-        self.model = model
+        del jit_compile  # JAX compiles every step
+        self.model_ref = model_ref
+        model = model_ref()
         # The loss logged is then this batch's alone, as train_on_batch's after its reset.
         model.reset_metrics()
         metrics_variables = [v.value for v in model.metrics_variables]
 
         def step(trainable, non_trainable, optimizer_variables, x, y, sample_weight):
-            logs, state = model.train_step(
+            logs, state = model_ref().train_step(
                 (trainable, non_trainable, optimizer_variables, metrics_variables),
                 (x, y, sample_weight),
             )
@@ -160,7 +161,7 @@ class _KerasJaxStep:
         self.step = jax.jit(step)
 
     def __call__(self, x, y, sample_weight):
-        model = self.model
+        model = self.model_ref()
         groups = (
             model.trainable_variables,
             model.non_trainable_variables,

@@ -3,6 +3,9 @@
 These tests apply to every Keras backend; CI runs them under JAX as well.
 """
 
+import gc
+import weakref
+
 import keras
 import numpy as np
 import pytest
@@ -88,3 +91,16 @@ def test_partial_fit_reuses_the_step_and_continues_training():
     losses = [model.partial_fit(X_MULTI, Y_MULTI).history_["loss"][-1] for _ in range(3)]
     assert compiled_train_step(trained, jit_compile=False) is step
     assert losses[-1] < losses[0]
+
+
+def test_a_step_does_not_keep_its_model_alive():
+    # A cached step holding its model strongly would keep every fitted model's weights and
+    # graphs alive for the life of the process (a grid search's hundreds of fits).
+    network, trained = _compiled_network("multilabel-indicator")
+    step = compiled_train_step(trained, jit_compile=False)
+    step(X_MULTI[:4], Y_MULTI[:4].astype(np.float32), np.ones(4, np.float32))
+    network_alive, trained_alive = weakref.ref(network), weakref.ref(trained)
+    del network, trained, step
+    for _ in range(3):  # the network's cycle first, then its logits model's
+        gc.collect()
+    assert network_alive() is None and trained_alive() is None
