@@ -28,10 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
 from sk_textcnn._ids import OOV_ID
@@ -133,14 +133,17 @@ class LinearTerm:
         features, target = self._fit_features_and_svm(X, Y, sample_weight)
         self.scale_, self.offset_ = 1.0, 0.0
         if self.target_type == "multilabel-indicator":
-            # Labels with positives and negatives here; a constant one's scale is about 0.
-            self.calibrated_ = Y.min(axis=0) < Y.max(axis=0)
+            # Labels with positives and negatives of positive weight here; a constant one's
+            # scale is about 0.
+            self.calibrated_ = _varies(Y, sample_weight)
             folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
             margins = np.zeros(Y.shape)
             for train, held_out in folds.split(features):
-                svm = self._fit_svm(features[train], target[train], sample_weight[train])
-                margins[held_out] = svm.decision_function(features[held_out])
-            self.scale_, self.offset_ = platt_scaling(margins, Y)
+                coef, intercept = self._fit_svm(
+                    features[train], target[train], sample_weight[train]
+                )
+                margins[held_out] = features[held_out] @ coef.T + intercept
+            self.scale_, self.offset_ = platt_scaling(margins, Y, sample_weight)
         return self
 
     def refit(self, X, Y, sample_weight):
@@ -153,7 +156,7 @@ class LinearTerm:
         first rows (so without a scale of its own) has both values in these: then ``fit``.
         """
         multilabel = self.target_type == "multilabel-indicator"
-        if multilabel and np.any((Y.min(axis=0) < Y.max(axis=0)) & ~self.calibrated_):
+        if multilabel and np.any(_varies(Y, sample_weight) & ~self.calibrated_):
             return self.fit(X, Y, sample_weight)
         self._fit_features_and_svm(X, Y, sample_weight)
         return self
@@ -166,26 +169,41 @@ class LinearTerm:
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         features = self.tfidf_.transform(counts)
         target = Y.astype(int) if multilabel else Y.ravel().astype(int)
-        self.model_ = self._fit_svm(features, target, sample_weight)
-        coef, self.intercept_ = stacked_coefficients(self.model_, features.shape[1])
+        coef, self.intercept_ = self._fit_svm(features, target, sample_weight)
         # Fortran order, so that coef_.T is C-ordered: scipy multiplies sparse rows by a
         # C-ordered matrix in place, and would copy all of it for every call otherwise.
         self.coef_ = np.asfortranarray(coef)
         return features, target
 
     def _fit_svm(self, features, target, sample_weight):
+        """``(coef, intercept)`` of shapes (n_outputs, n_features) and (n_outputs,): a linear
+        SVM's, or for a multi-label target one balanced SVM's per label.
+
+        The labels' SVMs are those ``OneVsRestClassifier(LinearSVC(class_weight="balanced"))``
+        fits, fitted here because it passes no sample weights on (not without scikit-learn's
+        metadata routing). A label that no row of positive weight shows both ways scores its
+        one value, as OneVsRestClassifier scores a label constant in training.
+        """
         multilabel = self.target_type == "multilabel-indicator"
         svm = LinearSVC(
             class_weight="balanced" if multilabel else None, random_state=self.random_state
         )
-        model = OneVsRestClassifier(svm) if multilabel else svm
         with warnings.catch_warnings():
             # The blend weighs the scores on held-out rows; a not fully converged SVM costs
             # little there, and the warning would name a model the user never built.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            # OneVsRestClassifier warns about labels absent from these rows; fit warned already.
-            warnings.filterwarnings("ignore", "Label .* is present in all training examples")
-            return model.fit(features, target, **_weight(sample_weight))
+            if not multilabel:
+                svm.fit(features, target, **_weight(sample_weight))
+                return svm.coef_, svm.intercept_
+            coef = np.zeros((target.shape[1], features.shape[1]))
+            intercept = np.zeros(target.shape[1])
+            varies = _varies(target, sample_weight)
+            for label in np.flatnonzero(varies):
+                fitted = clone(svm).fit(features, target[:, label], **_weight(sample_weight))
+                coef[label], intercept[label] = fitted.coef_.ravel(), fitted.intercept_[0]
+            constant = ~varies
+            intercept[constant] = target[np.argmax(sample_weight > 0)][constant]
+            return coef, intercept
 
     def cross_fitted_scores(self, X, Y, sample_weight):
         """Single-label scores of each row by a term fitted without it (``CALIBRATION_FOLDS``
@@ -253,42 +271,42 @@ class LinearTerm:
         return spans
 
 
-def stacked_coefficients(model, n_features):
-    """``(coef, intercept)`` of shapes (n_outputs, n_features) and (n_outputs,) of a fitted
-    LinearSVC, or of a one-vs-rest over LinearSVCs (a label constant in training scores its
-    constant, as ``OneVsRestClassifier`` has it)."""
-    if not hasattr(model, "estimators_"):
-        return model.coef_, model.intercept_
-    coef = np.zeros((len(model.estimators_), n_features))
-    intercept = np.zeros(len(model.estimators_))
-    for label, estimator in enumerate(model.estimators_):
-        if hasattr(estimator, "coef_"):
-            coef[label], intercept[label] = estimator.coef_.ravel(), estimator.intercept_[0]
-        else:
-            intercept[label] = estimator.y_[0]
-    return coef, intercept
-
-
-def platt_scaling(margins, Y):
+def platt_scaling(margins, Y, sample_weight=None):
     """Per-column scales making ``scale * margin`` logits of ``Y``; the offsets are 0.
 
     Platt scaling without its offset: each label keeps its SVM's decision boundary, which the
     balanced class weights put where rare labels still get predicted (a fitted offset would
     move a rare label's boundary back towards "never"), while its margins are put on the
-    scale of logits. The binary cross-entropy carries an L2 penalty on the scales worth one
-    row, so that a label whose margins separate its positives perfectly keeps a finite scale.
+    scale of logits. The binary cross-entropy (of rows weighted by ``sample_weight``,
+    normalized to a mean of 1) carries an L2 penalty on the scales worth one row, so that a
+    label whose margins separate its positives perfectly keeps a finite scale.
     """
     n_samples, n_columns = margins.shape
+    weight = _normalized(sample_weight, n_samples)[:, None]
 
     def loss_and_gradient(scale):
         logits = scale * margins
-        loss = (np.logaddexp(0, logits) - Y * logits).sum() / n_samples
+        loss = (weight * (np.logaddexp(0, logits) - Y * logits)).sum() / n_samples
         loss += (scale @ scale) / (2 * n_samples)
-        residual = (expit(logits) - Y) / n_samples
+        residual = weight * (expit(logits) - Y) / n_samples
         return loss, (residual * margins).sum(axis=0) + scale / n_samples
 
     result = minimize(loss_and_gradient, np.ones(n_columns), jac=True, method="L-BFGS-B")
     return result.x, np.zeros(n_columns)
+
+
+def _varies(Y, sample_weight):
+    """Per column of the 0/1 matrix ``Y``: whether its rows of positive weight hold both."""
+    weighted = Y[sample_weight > 0]
+    return weighted.min(axis=0, initial=1) < weighted.max(axis=0, initial=0)
+
+
+def _normalized(sample_weight, n_samples):
+    """``sample_weight`` (None: all 1) scaled to mean 1, so that a penalty worth one row
+    stays worth one row of average weight."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    return sample_weight / max(sample_weight.mean(), np.finfo(float).tiny)
 
 
 def _weight(sample_weight):
@@ -386,10 +404,7 @@ def _fitted_blend_params(
     n_samples, n_outputs = z_network.shape
     n_bias = n_outputs if multiclass else 1
     target = np.eye(n_outputs)[Y] if multiclass else Y.reshape(n_samples, -1)
-    if sample_weight is None:
-        sample_weight = np.ones(n_samples)
-    # Scaled to mean 1: the penalty stays worth one row of average weight.
-    row_weight = (sample_weight / max(sample_weight.mean(), np.finfo(float).tiny))[:, None]
+    row_weight = _normalized(sample_weight, n_samples)[:, None]
 
     def loss_and_gradient(params):
         logits = params[0] * z_network + params[1] * linear_scores + params[2:]

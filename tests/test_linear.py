@@ -9,7 +9,9 @@ import pytest
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
 
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 from sk_textcnn._linear import (
@@ -131,7 +133,7 @@ def test_a_multilabel_refit_keeps_the_calibration_and_learns_the_new_rows():
     every_row = TfidfTransformer(sublinear_tf=True).fit(bag_of_ids(X_MULTI, 12))
     np.testing.assert_allclose(term.tfidf_.idf_, every_row.idf_)
     features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
-    expected = term.model_.decision_function(features) * scale
+    expected = _one_vs_rest(features, Y_MULTI).decision_function(features) * scale
     np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
 
 
@@ -192,13 +194,52 @@ def test_the_blend_weighs_held_out_rows_by_their_sample_weight():
     assert weighted[1] < 0.1 * plain[1] and weighted[0] > 0.1
 
 
-def test_stacked_coefficients_give_the_one_vs_rest_scores_in_one_product():
+def _one_vs_rest(features, Y):
+    """What the multi-label term's SVMs are: scikit-learn's one-vs-rest balanced SVMs."""
+    svm = LinearSVC(class_weight="balanced", random_state=0)
+    return OneVsRestClassifier(svm).fit(features, Y)
+
+
+@pytest.mark.filterwarnings("ignore:Label not 3 is present in all training examples")
+def test_the_multilabel_term_scores_as_one_vs_rest_svms_in_one_product():
     Y = np.column_stack([Y_MULTI, np.zeros(len(Y_MULTI))]).astype(np.float32)  # one constant
     term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
     term.fit(X_MULTI, Y, np.ones(len(X_MULTI), np.float32))
     features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
-    expected = term.model_.decision_function(features) * term.scale_ + term.offset_
+    expected = _one_vs_rest(features, Y).decision_function(features) * term.scale_ + term.offset_
     np.testing.assert_allclose(term.decision_function(X_MULTI), expected, rtol=1e-12)
+
+
+def test_the_multilabel_term_weighs_every_label_svm_and_its_calibration():
+    weights = np.linspace(0.2, 3.0, len(X_MULTI)).astype(np.float32)
+    Y = Y_MULTI.astype(np.float32).copy()
+    Y[:, 2] = 0
+    Y[weights < 0.5, 2] = 1  # label 2's positives: the lightest rows, then weightless
+    weights[weights < 0.5] = 0
+    term = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    term.fit(X_MULTI, Y, weights)
+    features = term.tfidf_.transform(bag_of_ids(X_MULTI, 12))
+    for label in (0, 1):
+        svm = LinearSVC(class_weight="balanced", random_state=0)
+        svm.fit(features, Y[:, label], sample_weight=weights)
+        np.testing.assert_allclose(term.coef_[label], svm.coef_.ravel(), rtol=1e-10)
+    # No row of positive weight is positive for label 2: it scores 0, as a constant label.
+    assert not term.coef_[2].any() and term.intercept_[2] == 0
+    assert not term.calibrated_[2]
+    unweighted = LinearTerm("multilabel-indicator", n_ids=12, random_state=0)
+    unweighted.fit(X_MULTI, Y, np.ones(len(X_MULTI), np.float32))
+    assert not np.allclose(term.scale_[:2], unweighted.scale_[:2])
+
+
+def test_a_default_multilabel_fit_takes_sample_weights():
+    # The linear term's SVMs and calibration, the blend and the thresholds all see them:
+    # weighting one label's positives up raises its probabilities there.
+    positives = Y_MULTI[:, 0] == 1
+    plain = fast(epochs=2).fit(X_MULTI, Y_MULTI)
+    weighted = fast(epochs=2).fit(X_MULTI, Y_MULTI, sample_weight=np.where(positives, 5.0, 1.0))
+    assert plain.linear_term_ is not None and weighted.linear_term_ is not None
+    mean = lambda model: model.predict_proba(X_MULTI)[positives, 0].mean()  # noqa: E731
+    assert mean(weighted) > mean(plain)
 
 
 def test_feature_spans_credit_each_feature_to_its_first_occurrence():
