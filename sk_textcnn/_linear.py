@@ -193,8 +193,7 @@ class LinearTerm:
             # little there, and the warning would name a model the user never built.
             warnings.simplefilter("ignore", ConvergenceWarning)
             if not multilabel:
-                svm.fit(features, target, **_weight(sample_weight))
-                return svm.coef_, svm.intercept_
+                return self._fit_single_label_svm(svm, features, target, sample_weight)
             coef = np.zeros((target.shape[1], features.shape[1]))
             intercept = np.zeros(target.shape[1])
             varies = _varies(target, sample_weight)
@@ -205,9 +204,38 @@ class LinearTerm:
             intercept[constant] = target[np.argmax(sample_weight > 0)][constant]
             return coef, intercept
 
+    def _fit_single_label_svm(self, svm, features, target, sample_weight):
+        """The SVM's ``(coef, intercept)`` on the rows of positive weight, a row per class of
+        ``target`` (one for a binary target).
+
+        A class whose every row weighs 0 (``class_weight``, ``sample_weight``) is one the SVM
+        cannot score, and scikit-learn's then leaves its row out of ``coef_`` without saying
+        which. So the SVM is fitted on the weighted rows alone, and a class missing from them
+        scores below every other class on every document: TF-IDF rows have unit norm, so no
+        class scores below its intercept minus its coefficients' norm.
+        """
+        classes = np.unique(target)
+        weighted = sample_weight > 0
+        if weighted.all():
+            svm.fit(features, target, **_weight(sample_weight))
+        else:
+            svm.fit(features[weighted], target[weighted], sample_weight=sample_weight[weighted])
+        coef, intercept = svm.coef_, svm.intercept_
+        if self.target_type == "binary" or len(svm.classes_) == len(classes):
+            return coef, intercept
+        if len(svm.classes_) == 2:  # one margin, the second class's: the first gets minus it
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        below = np.min(intercept - np.linalg.norm(coef, axis=1)) - 1
+        rows = np.searchsorted(classes, svm.classes_)
+        all_coef = np.zeros((len(classes), coef.shape[1]))
+        all_intercept = np.full(len(classes), below)
+        all_coef[rows], all_intercept[rows] = coef, intercept
+        return all_coef, all_intercept
+
     def cross_fitted_scores(self, X, Y, sample_weight):
         """Single-label scores of each row by a term fitted without it (``CALIBRATION_FOLDS``
-        stratified folds), or None where a fold's training rows hold a single class.
+        stratified folds), or None where a fold's training rows of positive weight hold fewer
+        than two classes (three of a multiclass target).
 
         An output absent from a fold's training rows scores below all others on that fold.
         """
@@ -221,7 +249,8 @@ class LinearTerm:
             splits = list(folds.split(X, labels))
         for train, held_out in splits:
             present = np.unique(labels[train])
-            if len(present) < (2 if n_outputs == 1 else 3):
+            weighted = np.unique(labels[train][sample_weight[train] > 0])
+            if len(weighted) < (2 if n_outputs == 1 else 3):
                 return None
             term = LinearTerm(self.target_type, self.n_ids, self.random_state)
             fold_scores = term.fit(X[train], Y[train], sample_weight[train]).decision_function(

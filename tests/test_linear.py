@@ -413,3 +413,28 @@ def test_single_label_blends_get_the_prior_and_multilabel_blends_do_not(monkeypa
         assert len(np.unique(model.predict(X_MULTI), axis=0)) > 1
     binary, multiclass, multilabel = calls
     assert binary > 0 and multiclass > 0 and multilabel is None
+
+
+@pytest.mark.parametrize("weighted_classes", [2, 3])
+def test_a_class_of_no_weight_scores_below_all_others_and_is_never_predicted(weighted_classes):
+    # Four classes; the SVM sees the weighted ones only (scikit-learn's would drop a row of
+    # coef_ for a weightless class, and with two classes left fit a single margin).
+    y = Y_MULTI.argmax(axis=1) + Y_MULTI.sum(axis=1)
+    weightless = {label: 0 for label in range(weighted_classes, 4)}
+    model = fast(epochs=2, class_weight={**dict.fromkeys(range(4), 1), **weightless})
+    model.fit(X_MULTI, y)
+    assert model.linear_term_ is not None
+    linear = model.linear_term_.decision_function(X_MULTI)
+    assert linear.shape == (len(X_MULTI), 4)
+    assert linear[:, weighted_classes:].max() < linear[:, :weighted_classes].min(axis=1).min()
+    assert set(model.predict(X_MULTI)) <= set(range(weighted_classes))
+    # The weighted classes' scores are those of the SVM fitted on their rows alone.
+    rows = y < weighted_classes
+    term = LinearTerm("multiclass", n_ids=model.n_ids_, random_state=0)
+    term.fit(X_MULTI, y, rows.astype(np.float32))
+    features = term.features(X_MULTI)
+    svm = LinearSVC(random_state=0).fit(features[rows], y[rows])
+    expected = svm.decision_function(features)
+    if weighted_classes == 2:  # one margin: the first class scores minus it
+        expected = np.column_stack([-expected, expected])
+    np.testing.assert_allclose(term.decision_function(X_MULTI)[:, :weighted_classes], expected)
