@@ -86,15 +86,18 @@ def multilabel_target(estimator, X, y):
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is None."
         )
+    # Label lists of different lengths are not an array: name them before NumPy refuses them.
+    target_type = "label lists" if is_label_lists(y) else None
     if sp.issparse(y):
         y = sp.csr_matrix(y)
-    elif not hasattr(y, "shape"):
+    elif not hasattr(y, "shape") and target_type is None:
         y = np.asarray(y)
-    target_type = type_of_target(y, input_name="y")
+    target_type = target_type or type_of_target(y, input_name="y")
     if target_type != "multilabel-indicator":
+        got = target_type if target_type == "label lists" else f"a {target_type} target"
         raise ValueError(
             f"{type(estimator).__name__} needs a multi-label indicator matrix y of shape "
-            f"(n_samples, n_labels) with 0/1 entries; got a {target_type} target. Use "
+            f"(n_samples, n_labels) with 0/1 entries; got {got}. Use "
             "sklearn.preprocessing.MultiLabelBinarizer to build one from label sets."
         )
     check_indicator_values(y)

@@ -137,6 +137,10 @@ def test_rejects_targets_that_are_not_indicator_matrices(tabular):
     X, _ = tabular
     with pytest.raises(ValueError, match="multi-label indicator matrix y .* got a multiclass"):
         linear_and_knn().fit(X, np.arange(len(X)) % 3)
+    # Label lists of different lengths, which NumPy cannot make an array of.
+    lists = [["a"] if i % 2 else ["a", "b"] for i in range(len(X))]
+    with pytest.raises(ValueError, match="indicator matrix y .* got label lists. Use .*Binarizer"):
+        linear_and_knn().fit(X, lists)
 
 
 def test_predict_before_fit_raises(tabular):
