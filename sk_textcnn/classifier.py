@@ -1242,6 +1242,7 @@ default="auto"
     def _labels_of_outputs(self, outputs):
         """``predict``'s labels of the probabilities of each output."""
         if self.target_type_ == "multiclass":
+            self._check_threshold()  # one set_params made meaningless is refused as fit does
             return self.classes_[outputs.argmax(axis=1)]
         threshold = self.threshold_ if self._tunes_thresholds() else self._check_threshold()
         if self.target_type_ == "binary":

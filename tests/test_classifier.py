@@ -82,6 +82,11 @@ def test_multiclass_refuses_a_threshold():
     y = np.arange(60) % 3
     with pytest.raises(ValueError, match="no meaning for a multiclass target"):
         fast(threshold=0.3, epochs=1).fit(X_MULTI, y)
+    # Set after fit, it is refused by predict too, not silently ignored.
+    fitted = fast(epochs=1).fit(X_MULTI, y)
+    with pytest.raises(ValueError, match="threshold=0.3 has no meaning for a multiclass"):
+        fitted.set_params(threshold=0.3).predict(X_MULTI)
+    assert len(fitted.set_params(threshold=None).predict(X_MULTI)) == 60
 
 
 def test_multilabel_independent_sigmoids(multilabel_model):
