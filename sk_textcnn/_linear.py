@@ -206,7 +206,7 @@ class LinearTerm:
 
     def _fit_single_label_svm(self, svm, features, target, sample_weight):
         """The SVM's ``(coef, intercept)`` on the rows of positive weight, a row per class of
-        ``target`` (one for a binary target).
+        ``target`` where it holds more than two (else one: the second class's margin).
 
         A class whose every row weighs 0 (``class_weight``, ``sample_weight``) is one the SVM
         cannot score, and scikit-learn's then leaves its row out of ``coef_`` without saying

@@ -794,7 +794,7 @@ default="auto"
             # The held-out rows' network features, computed once for the blend and thresholds
             # (early stopping alone needs none).
             held_out_features = self._features_of_ids(validation[0])
-        if self.linear_term:
+        if self.linear_term and self._linear_term_can_fit(Y, sample_weight):
             self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
                 X, Y, sample_weight, validation, held_out_features, rng
             )
@@ -814,6 +814,14 @@ default="auto"
                 np.concatenate([sample_weight, validation[2]]),
             )
         return self
+
+    def _linear_term_can_fit(self, Y, sample_weight):
+        """Whether the training rows of positive weight show an SVM two classes (a label
+        always can, a constant one scoring its value): where the held-out rows took every
+        weighted row of a class, there is no linear term, as where nothing is held out."""
+        if self.target_type_ == "multilabel-indicator":
+            return True
+        return len(np.unique(Y[sample_weight > 0])) >= 2
 
     def _drop_linear_term(self):
         """No linear term, and so no blend weights (a warm fit may drop an earlier one)."""

@@ -427,7 +427,7 @@ def test_a_class_of_no_weight_scores_below_all_others_and_is_never_predicted(wei
     linear = model.linear_term_.decision_function(X_MULTI)
     assert linear.shape == (len(X_MULTI), 4)
     assert linear[:, weighted_classes:].max() < linear[:, :weighted_classes].min(axis=1).min()
-    assert set(model.predict(X_MULTI)) <= set(range(weighted_classes))
+    assert set(model.predict(X_MULTI)) <= set(range(weighted_classes))  # the network agrees here
     # The weighted classes' scores are those of the SVM fitted on their rows alone.
     rows = y < weighted_classes
     term = LinearTerm("multiclass", n_ids=model.n_ids_, random_state=0)
@@ -438,3 +438,21 @@ def test_a_class_of_no_weight_scores_below_all_others_and_is_never_predicted(wei
     if weighted_classes == 2:  # one margin: the first class scores minus it
         expected = np.column_stack([-expected, expected])
     np.testing.assert_allclose(term.decision_function(X_MULTI)[:, :weighted_classes], expected)
+
+
+def test_no_linear_term_where_held_out_rows_took_a_class_s_every_weighted_row(monkeypatch):
+    import sk_textcnn.classifier as classifier_module
+
+    y = np.arange(len(X_MULTI)) % 2
+    weight = np.where(y == 1, 0.0, 1.0)
+    weight[1] = 1.0  # the one positive of positive weight, held out below
+    split = classifier_module.multilabel_train_test_split_indices
+
+    def holding_out_row_1(Y, **params):
+        train, held_out = split(Y, **params)
+        return train[train != 1], np.union1d(held_out, [1])
+
+    monkeypatch.setattr(classifier_module, "multilabel_train_test_split_indices", holding_out_row_1)
+    model = fast(epochs=1).fit(X_MULTI, y, sample_weight=weight)
+    assert model.linear_term_ is None and not hasattr(model, "blend_weights_")
+    assert model.predict_proba(X_MULTI).shape == (len(X_MULTI), 2)
