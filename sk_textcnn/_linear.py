@@ -46,6 +46,11 @@ CALIBRATION_FOLDS = 3
 # held-out rows (fit_blend): chosen on validation subsets of SST-2 and TREC of 100 to 500
 # documents (issue 23), where 5 beat 10, 20 and 40 and no prior.
 PRIOR_ROWS = 5
+# Below this many training documents the linear term leaves one-character words out: on
+# validation subsets of SST-2 and TREC (issue 23) that lifted the defaults at 100, 200 and
+# 500 documents (by 0.1 to 0.7 points), was mixed at 1,000 and cost 0.1 to 0.4 from 2,000 on,
+# where enough documents make single letters evidence (initials, abbreviations).
+ONE_CHARACTER_WORDS_FROM = 1000
 
 
 def bag_of_ids(X, n_ids, bigram_codes=None):
@@ -73,6 +78,23 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
     return sp.csr_matrix(
         (counts.astype(np.float64), cells % n_columns, indptr), shape=(n_rows, n_columns)
     )
+
+
+def single_character_ids(id_tokens, X, n_documents):
+    """Ids of the one-character tokens of ``id_tokens``, for ``LinearTerm(skipped_ids=)``.
+
+    None from ``ONE_CHARACTER_WORDS_FROM`` training documents (``n_documents``) on, where the
+    tokens are unknown (``id_tokens`` None: a plain id matrix), and where one-character tokens
+    are most of ``X``'s words: text read a character at a time, or in a script without
+    spaces, has little else for the linear term to count.
+    """
+    if id_tokens is None or n_documents >= ONE_CHARACTER_WORDS_FROM:
+        return None
+    lengths = np.fromiter((0 if t is None else len(t) for t in id_tokens), int, len(id_tokens))
+    words = X[(X > OOV_ID) & (X < len(id_tokens))]
+    if not words.size or np.mean(lengths[words] == 1) > 0.5:
+        return None
+    return np.flatnonzero(lengths == 1)
 
 
 def _bigrams(X, n_ids):
@@ -104,6 +126,11 @@ def frequent_bigrams(X, n_ids, min_df=2):
 class LinearTerm:
     """TF-IDF (sublinear) of the token ids and a linear SVM, one score per network output.
 
+    Ids in ``skipped_ids`` are read as out-of-vocabulary: on few documents the classifier
+    passes those of the one-character tokens (:func:`single_character_ids`), which
+    scikit-learn's default token pattern (``\\b\\w\\w+\\b``) leaves out of ``TfidfVectorizer``
+    too, and which the network keeps.
+
     Multi-label targets get one ``LinearSVC(class_weight="balanced")`` per label over unigram
     ids: the balanced weights keep rare labels predicted, which macro-F1 rewards. Their
     margins are on scales that differ from label to label, so each label's margin is scaled
@@ -121,12 +148,24 @@ class LinearTerm:
         Ids below this count as words; the id matrix must hold no larger id.
     random_state : int
         Seed of the SVM solver's coordinate order.
+    skipped_ids : ndarray of int, default=None
+        Ids the term does not count; None counts every word id.
     """
 
-    def __init__(self, target_type, n_ids, random_state):
+    # Terms pickled before skipped_ids existed count every id, as they were fitted to.
+    skipped_ids = None
+
+    def __init__(self, target_type, n_ids, random_state, skipped_ids=None):
         self.target_type = target_type
         self.n_ids = n_ids
         self.random_state = random_state
+        self.skipped_ids = skipped_ids
+
+    def _counted(self, X):
+        """``X`` with the skipped ids read as out-of-vocabulary."""
+        if self.skipped_ids is None or not len(self.skipped_ids):
+            return X
+        return np.where(np.isin(X, self.skipped_ids), OOV_ID, X)
 
     def fit(self, X, Y, sample_weight):
         """Fit on ids ``X`` and the network's encoded target ``Y``; return self."""
@@ -164,6 +203,7 @@ class LinearTerm:
     def _fit_features_and_svm(self, X, Y, sample_weight):
         """Fit the bigram list, TF-IDF and SVM; return the TF-IDF rows and the SVM's target."""
         multilabel = self.target_type == "multilabel-indicator"
+        X = self._counted(X)
         self.bigram_codes_ = None if multilabel else frequent_bigrams(X, self.n_ids)
         counts = bag_of_ids(X, self.n_ids, self.bigram_codes_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
@@ -252,7 +292,7 @@ class LinearTerm:
             weighted = np.unique(labels[train][sample_weight[train] > 0])
             if len(weighted) < (2 if n_outputs == 1 else 3):
                 return None
-            term = LinearTerm(self.target_type, self.n_ids, self.random_state)
+            term = LinearTerm(self.target_type, self.n_ids, self.random_state, self.skipped_ids)
             fold_scores = term.fit(X[train], Y[train], sample_weight[train]).decision_function(
                 X[held_out]
             )
@@ -269,7 +309,7 @@ class LinearTerm:
         ``tfidf_.transform``, computed here: its input validation costs more than the
         arithmetic for the one document of a single prediction.
         """
-        features = bag_of_ids(X, self.n_ids, self.bigram_codes_)
+        features = bag_of_ids(self._counted(X), self.n_ids, self.bigram_codes_)
         features.data = (1 + np.log(features.data)) * self.tfidf_.idf_[features.indices]
         rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
         norms = np.sqrt(np.bincount(rows, weights=features.data**2, minlength=features.shape[0]))
@@ -288,6 +328,7 @@ class LinearTerm:
     def feature_spans(self, row):
         """Each feature column of one id row, with the token span ``(start, end)`` of its
         first occurrence: a feature's whole term is credited there."""
+        row = self._counted(row)
         known = np.flatnonzero(row > OOV_ID)
         ids, first = np.unique(row[known], return_index=True)
         spans = {

@@ -43,6 +43,7 @@ from sk_textcnn._linear import (
     fit_blend,
     linear_alone_weight,
     proba_of_scores,
+    single_character_ids,
 )
 from sk_textcnn._multilabel import (
     fitted_on_label_lists,
@@ -248,7 +249,10 @@ default="auto"
         multi-label targets). "balanced" uses ``n_negative / n_positive`` per label.
     linear_term : bool, default=True
         Also fit a linear model on the network's training documents: sublinear TF-IDF of the
-        token ids, then, for multi-label targets, one ``LinearSVC(class_weight="balanced")``
+        token ids (below 1,000 documents without the words of one character, as
+        scikit-learn's default token pattern leaves them out, where the ids come from a
+        ``SequenceVectorizer`` and such words are not most of the text), then, for
+        multi-label targets, one ``LinearSVC(class_weight="balanced")``
         per label over single ids (its margins Platt-scaled on out-of-fold margins), and
         otherwise one ``LinearSVC()`` over ids and the id pairs found in at least two
         documents. ``predict_proba`` turns ``w_net * network logits + w_lin * SVM
@@ -796,7 +800,7 @@ default="auto"
             held_out_features = self._features_of_ids(validation[0])
         if self.linear_term and self._linear_term_can_fit(Y, sample_weight):
             self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
-                X, Y, sample_weight, validation, held_out_features, rng
+                X, Y, sample_weight, validation, held_out_features, rng, id_tokens
             )
         if self._tunes_thresholds():
             self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
@@ -875,7 +879,7 @@ default="auto"
         )
         return split, stops_early
 
-    def _fitted_blend(self, X, Y, sample_weight, validation, held_out_features, rng):
+    def _fitted_blend(self, X, Y, sample_weight, validation, held_out_features, rng, id_tokens):
         """The linear model fitted on the network's training rows, and the blend's weights and
         bias fitted on the held-out ones.
 
@@ -883,7 +887,10 @@ default="auto"
         that neither model's training fit is mistaken for skill.
         """
         linear_term = LinearTerm(
-            self.target_type_, self.n_ids_, random_state=int(rng.randint(np.iinfo(np.int32).max))
+            self.target_type_,
+            self.n_ids_,
+            random_state=int(rng.randint(np.iinfo(np.int32).max)),
+            skipped_ids=single_character_ids(id_tokens, X, len(X) + len(validation[0])),
         ).fit(X, Y, sample_weight)
         X_held_out, Y_held_out, weight_held_out = validation
         multiclass = self.target_type_ == "multiclass"

@@ -14,7 +14,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier
+from sk_textcnn import _linear as linear_module
 from sk_textcnn._linear import (
+    ONE_CHARACTER_WORDS_FROM,
     LinearTerm,
     bag_of_ids,
     blended_scores,
@@ -22,10 +24,11 @@ from sk_textcnn._linear import (
     frequent_bigrams,
     linear_alone_weight,
     proba_of_scores,
+    single_character_ids,
 )
 from sk_textcnn.network import output_scores, pooled_features
 
-from .helpers import X_MULTI, Y_MULTI, fast
+from .helpers import X_MULTI, Y_MULTI, fast, reviews
 
 IDS = np.array([[2, 3, 2, 1, 0], [3, 4, 0, 0, 0], [2, 3, 5, 0, 0]], dtype=np.int32)
 
@@ -456,3 +459,44 @@ def test_no_linear_term_where_held_out_rows_took_a_class_s_every_weighted_row(mo
     model = fast(epochs=1).fit(X_MULTI, y, sample_weight=weight)
     assert model.linear_term_ is None and not hasattr(model, "blend_weights_")
     assert model.predict_proba(X_MULTI).shape == (len(X_MULTI), 2)
+
+
+def test_on_few_documents_the_linear_term_leaves_out_one_character_words(monkeypatch):
+    texts, labels = reviews()
+    # One-character words that mark the labels exactly: the linear term does not read them.
+    marker = {"pos": "x", "neg": "z"}
+    marked = [f"{text} {marker[label]}" for text, label in zip(texts, labels, strict=True)]
+    vectorizer, model = make_pipeline(SequenceVectorizer(), fast(epochs=1)).fit(marked, labels)
+    term = model.linear_term_
+    single = sorted(vectorizer.vocabulary_[word] for word in ("a", "x", "z"))
+    np.testing.assert_array_equal(np.sort(term.skipped_ids), single)
+    unmarked = term.features(vectorizer.transform(texts)).toarray()
+    np.testing.assert_array_equal(term.features(vectorizer.transform(marked)).toarray(), unmarked)
+    assert not term.coef_[:, single].any()
+    # A plain id matrix has no tokens to tell: every id counts.
+    plain = fast(epochs=1).fit(np.asarray(vectorizer.transform(marked)), labels).linear_term_
+    assert plain.skipped_ids is None and plain.coef_[:, single].any()
+    # The cut counts every document given to fit, held-out ones included (60 here, 54 trained).
+    monkeypatch.setattr(linear_module, "ONE_CHARACTER_WORDS_FROM", len(marked) - 2)
+    many = make_pipeline(SequenceVectorizer(), fast(epochs=1)).fit(marked, labels)[-1]
+    assert many.linear_term_.skipped_ids is None and many.linear_term_.coef_[:, single].any()
+
+
+def test_one_character_words_count_on_many_documents_or_where_they_are_most_of_the_text():
+    tokens = np.array([None, None, "a", "film", "b"], dtype=object)
+    words = np.array([[2, 3, 4, 3, 0], [3, 3, 2, 1, 0]])
+    np.testing.assert_array_equal(single_character_ids(tokens, words, 999), [2, 4])
+    assert single_character_ids(tokens, words, ONE_CHARACTER_WORDS_FROM) is None
+    characters = np.array([[2, 4, 2, 3, 0], [4, 4, 1, 0, 0]])  # text read a character at a time
+    assert single_character_ids(tokens, characters, 2) is None
+    assert single_character_ids(None, words, 2) is None
+
+
+def test_a_term_pickled_before_skipped_ids_counts_every_id():
+    term = LinearTerm("binary", n_ids=6, random_state=0)
+    term.fit(IDS, np.array([1, 0, 1]), np.ones(3, np.float32))
+    counted = term.features(IDS).toarray()
+    del term.__dict__["skipped_ids"]  # as in a file written before it existed
+    old = pickle.loads(pickle.dumps(term))
+    assert old.skipped_ids is None
+    np.testing.assert_array_equal(old.features(IDS).toarray(), counted)
