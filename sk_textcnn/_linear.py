@@ -46,7 +46,8 @@ CALIBRATION_FOLDS = 3
 # held-out rows (fit_blend): chosen on validation subsets of SST-2 and TREC of 100 to 500
 # documents (issue 23), where 5 beat 10, 20 and 40 and no prior.
 PRIOR_ROWS = 5
-# Below this many training documents the linear term leaves one-character words out: on
+# Below this many distinct training documents the linear term leaves one-character words out
+# (single-label and multi-label targets alike, though measured on single-label sets): on
 # validation subsets of SST-2 and TREC (issue 23) that lifted the defaults at 100, 200 and
 # 500 documents (by 0.1 to 0.7 points), was mixed at 1,000 and cost 0.1 to 0.4 from 2,000 on,
 # where enough documents make single letters evidence (initials, abbreviations).
@@ -83,10 +84,10 @@ def bag_of_ids(X, n_ids, bigram_codes=None):
 def single_character_ids(id_tokens, X, n_documents):
     """Ids of the one-character tokens of ``id_tokens``, for ``LinearTerm(skipped_ids=)``.
 
-    None from ``ONE_CHARACTER_WORDS_FROM`` training documents (``n_documents``) on, where the
-    tokens are unknown (``id_tokens`` None: a plain id matrix), and where one-character tokens
-    are most of ``X``'s words: text read a character at a time, or in a script without
-    spaces, has little else for the linear term to count.
+    None from ``ONE_CHARACTER_WORDS_FROM`` distinct training documents (``n_documents``) on,
+    where the tokens are unknown (``id_tokens`` None: a plain id matrix), where ``X`` holds no
+    word, and where one-character tokens are most of its words: text read a character at a
+    time, or in a script without spaces, has little else for the linear term to count.
     """
     if id_tokens is None or n_documents >= ONE_CHARACTER_WORDS_FROM:
         return None

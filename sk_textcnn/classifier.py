@@ -249,10 +249,11 @@ default="auto"
         multi-label targets). "balanced" uses ``n_negative / n_positive`` per label.
     linear_term : bool, default=True
         Also fit a linear model on the network's training documents: sublinear TF-IDF of the
-        token ids (below 1,000 documents without the words of one character, as
+        token ids (below 1,000 distinct documents without the words of one character, as
         scikit-learn's default token pattern leaves them out, where the ids come from a
-        ``SequenceVectorizer`` and such words are not most of the text), then, for
-        multi-label targets, one ``LinearSVC(class_weight="balanced")``
+        ``SequenceVectorizer`` and such words are not most of the text; so cross-validation
+        folds just below that size may count them differently from a refit on all
+        documents), then, for multi-label targets, one ``LinearSVC(class_weight="balanced")``
         per label over single ids (its margins Platt-scaled on out-of-fold margins), and
         otherwise one ``LinearSVC()`` over ids and the id pairs found in at least two
         documents. ``predict_proba`` turns ``w_net * network logits + w_lin * SVM
@@ -776,7 +777,9 @@ default="auto"
         else:
             self.model_.optimizer.learning_rate = float(self.learning_rate)
 
-        split, stops_early = (None, False) if incremental else self._held_out_split(X, Y, rng)
+        split, stops_early, n_documents = (
+            (None, False, None) if incremental else self._held_out_split(X, Y, rng)
+        )
         if reset or not incremental:
             self.early_stopping_ = stops_early
             if not stops_early:  # a warm fit's earlier best epoch is not this fit's
@@ -800,7 +803,7 @@ default="auto"
             held_out_features = self._features_of_ids(validation[0])
         if self.linear_term and self._linear_term_can_fit(Y, sample_weight):
             self.linear_term_, self.blend_weights_, self.blend_bias_ = self._fitted_blend(
-                X, Y, sample_weight, validation, held_out_features, rng, id_tokens
+                X, Y, sample_weight, validation, held_out_features, rng, id_tokens, n_documents
             )
         if self._tunes_thresholds():
             self.threshold_ = self._tuned_thresholds(held_out_features, *validation)
@@ -847,10 +850,11 @@ default="auto"
             )
 
     def _held_out_split(self, X, Y, rng):
-        """``((training rows, held-out rows), stops early)``: the split is None where nothing
-        needs held-out rows (no early stopping, linear term or tuned thresholds) or too few
-        documents are distinct, and training stops early on the held-out rows by
-        ``early_stopping`` (see ``MIN_EARLY_STOPPING_DOCUMENTS`` for "auto").
+        """``((training rows, held-out rows), stops early, number of distinct documents)``: the
+        split is None where nothing needs held-out rows (no early stopping, linear term or
+        tuned thresholds; then the number too) or too few documents are distinct, and training
+        stops early on the held-out rows by ``early_stopping`` (see
+        ``MIN_EARLY_STOPPING_DOCUMENTS`` for "auto").
 
         Copies of a document (repeated data, oversampling) stay on one side: held-out copies of
         training rows would be memorized, not predicted, and early stopping, the blend and the
@@ -858,7 +862,7 @@ default="auto"
         documents, and fewer than ``MIN_HELD_OUT_DOCUMENTS`` of them cannot be held out.
         """
         if not (self.early_stopping or self._tunes_thresholds() or self.linear_term):
-            return None, False
+            return None, False, None
         _, document = np.unique(X, axis=0, return_inverse=True)
         document = document.reshape(-1)  # NumPy 2.0.0 shaped it (n, 1)
         n_documents = int(document.max(initial=-1)) + 1
@@ -870,18 +874,20 @@ default="auto"
         if n_held_out < MIN_HELD_OUT_DOCUMENTS or not (
             stops_early or self._tunes_thresholds() or self.linear_term
         ):
-            return None, False
+            return None, False, n_documents
         split = multilabel_train_test_split_indices(
             Y,
             test_size=self.validation_fraction,
             random_state=rng,
             groups=document if n_documents < len(X) else None,
         )
-        return split, stops_early
+        return split, stops_early, n_documents
 
-    def _fitted_blend(self, X, Y, sample_weight, validation, held_out_features, rng, id_tokens):
+    def _fitted_blend(
+        self, X, Y, sample_weight, validation, held_out_features, rng, id_tokens, n_documents
+    ):
         """The linear model fitted on the network's training rows, and the blend's weights and
-        bias fitted on the held-out ones.
+        bias fitted on the held-out ones (``n_documents``: the distinct documents of both).
 
         See ``sk_textcnn._linear``: the blend weights are fitted on rows neither model saw, so
         that neither model's training fit is mistaken for skill.
@@ -890,7 +896,7 @@ default="auto"
             self.target_type_,
             self.n_ids_,
             random_state=int(rng.randint(np.iinfo(np.int32).max)),
-            skipped_ids=single_character_ids(id_tokens, X, len(X) + len(validation[0])),
+            skipped_ids=single_character_ids(id_tokens, X, n_documents),
         ).fit(X, Y, sample_weight)
         X_held_out, Y_held_out, weight_held_out = validation
         multiclass = self.target_type_ == "multiclass"

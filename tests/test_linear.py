@@ -476,10 +476,14 @@ def test_on_few_documents_the_linear_term_leaves_out_one_character_words(monkeyp
     # A plain id matrix has no tokens to tell: every id counts.
     plain = fast(epochs=1).fit(np.asarray(vectorizer.transform(marked)), labels).linear_term_
     assert plain.skipped_ids is None and plain.coef_[:, single].any()
-    # The cut counts every document given to fit, held-out ones included (60 here, 54 trained).
+    # The cut counts the documents given to fit, held-out ones included (60 here, 54 trained).
     monkeypatch.setattr(linear_module, "ONE_CHARACTER_WORDS_FROM", len(marked) - 2)
     many = make_pipeline(SequenceVectorizer(), fast(epochs=1)).fit(marked, labels)[-1]
     assert many.linear_term_.skipped_ids is None and many.linear_term_.coef_[:, single].any()
+    # Distinct documents, not rows: copies (oversampling) do not lift a fit over the cut.
+    monkeypatch.setattr(linear_module, "ONE_CHARACTER_WORDS_FROM", len(marked) + 1)
+    copies = make_pipeline(SequenceVectorizer(), fast(epochs=1)).fit(marked * 2, labels * 2)
+    np.testing.assert_array_equal(np.sort(copies[-1].linear_term_.skipped_ids), single)
 
 
 def test_one_character_words_count_on_many_documents_or_where_they_are_most_of_the_text():
