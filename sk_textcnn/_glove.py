@@ -31,7 +31,8 @@ def glove_vectors(tokens):
     Parameters
     ----------
     tokens : sequence of str or None
-        Tokens to look up; None is never found.
+        Tokens to look up; None, and anything else but a str (a tokenizer's ints), is never
+        found.
 
     Returns
     -------
@@ -43,7 +44,8 @@ def glove_vectors(tokens):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = pc.index_in(pc.utf8_lower(pa.array(tokens, type=pa.string())), value_set=_word_index())
+    words = pa.array([t if isinstance(t, str) else None for t in tokens], type=pa.string())
+    rows = pc.index_in(pc.utf8_lower(words), value_set=_word_index())
     found = rows.is_valid().to_numpy(zero_copy_only=False)
     rows = rows.drop_null().to_numpy()
     table = np.load(files(_PACKAGE) / "data" / "glove_6B_50d_emb.npy", mmap_mode="r")

@@ -91,7 +91,7 @@ def single_character_ids(id_tokens, X, n_documents):
     """
     if id_tokens is None or n_documents >= ONE_CHARACTER_WORDS_FROM:
         return None
-    lengths = np.fromiter((0 if t is None else len(t) for t in id_tokens), int, len(id_tokens))
+    lengths = np.fromiter((len(t) if isinstance(t, str) else 0 for t in id_tokens), int)
     words = X[(X > OOV_ID) & (X < len(id_tokens))]
     if not words.size or np.mean(lengths[words] == 1) > 0.5:
         return None

@@ -12,6 +12,8 @@ from sk_textcnn import SequenceVectorizer, TextCNNClassifier
 from sk_textcnn._embedding_start import MIN_COVERAGE
 from sk_textcnn._glove import glove_vectors
 
+from .helpers import reviews
+
 # The FAST settings of conftest without embedding_dim, which decides between GloVe and random.
 SMALL = dict(num_filters=8, filter_sizes=(2, 3), epochs=5, learning_rate=0.01, random_state=0)
 ENGLISH = ["good movie", "great film", "lovely story", "awful movie", "bad film", "boring story"]
@@ -49,6 +51,21 @@ def test_text_the_vectors_do_not_cover_starts_at_random():
     assert classifier.embedding_source_ == "random"
     assert classifier.embedding_coverage_ < MIN_COVERAGE
     assert embedding_table(classifier).shape[1] == 100
+
+
+def test_tokens_that_are_not_str_have_no_vector_and_the_default_pipeline_still_fits():
+    # As CountVectorizer, a tokenizer may give other hashable tokens (here an int per word).
+    vectorizer = SequenceVectorizer(
+        tokenizer=lambda text: [sum(map(ord, word)) for word in text.split()]
+    )
+    texts, labels = reviews()
+    model = make_pipeline(vectorizer, TextCNNClassifier(**SMALL)).fit(texts, labels)
+    assert model[-1].embedding_source_ == "random" and model[-1].embedding_coverage_ == 0.0
+    assert model[-1].linear_term_ is not None and not len(model[-1].linear_term_.skipped_ids)
+    assert model.predict(texts).shape == (len(texts),)
+    found, vectors = glove_vectors(["film", 4, None])
+    np.testing.assert_array_equal(found, [True, False, False])
+    assert vectors.shape == (1, 50)
 
 
 def test_a_plain_id_matrix_starts_at_random_and_glove_then_refuses_it():
