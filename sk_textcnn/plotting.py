@@ -92,7 +92,8 @@ class HistoryDisplay:
     ----------
     history : dict of list of float
         Per-epoch values, as ``TextCNNClassifier.history_``: ``"loss"``, and optionally
-        ``"val_loss"``, ``"val_micro_f1"``, ``"val_macro_f1"``.
+        ``"val_loss"``, ``"val_micro_f1"``, ``"val_macro_f1"`` and the loss of the network
+        refitted on all documents, ``"refit_loss"``.
     kept_epoch : int or None, default=None
         The epoch (from 1) whose weights the model kept, marked by a vertical line; None marks
         none.
@@ -186,7 +187,7 @@ class HistoryDisplay:
         """
         ax = _new_axes(ax)
         self.lines_ = {}
-        for key in ("loss", "val_loss"):
+        for key in ("loss", "val_loss", "refit_loss"):
             if key in self.history:
                 values = self.history[key]
                 (self.lines_[key],) = ax.plot(

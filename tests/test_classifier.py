@@ -308,6 +308,7 @@ def test_clone_keeps_every_parameter():
         "positive_weight",
         "linear_term",
         "early_stopping",
+        "refit",
         "validation_fraction",
         "n_iter_no_change",
         "jit_compile",

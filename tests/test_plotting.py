@@ -17,7 +17,7 @@ from sk_textcnn import (
     TextCNNClassifier,
 )
 
-from .helpers import FAST, SENTIMENT_LABELS, SENTIMENT_TEXTS, reviews
+from .helpers import FAST, SENTIMENT_LABELS, SENTIMENT_TEXTS, X_MULTI, Y_MULTI, fast, reviews
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -228,3 +228,11 @@ def test_importing_the_package_and_its_command_leaves_plotting_out():
     code = "import sys, sk_textcnn, sk_textcnn.cli; print('sk_textcnn.plotting' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_history_draws_the_loss_of_a_refitted_network():
+    classifier = fast(epochs=4, early_stopping=True, linear_term=False, threshold=0.5)
+    display = HistoryDisplay.from_estimator(classifier.fit(X_MULTI, Y_MULTI))
+    refit = display.lines_["refit_loss"]
+    np.testing.assert_allclose(refit.get_ydata(), classifier.history_["refit_loss"])
+    assert len(refit.get_ydata()) == classifier.best_epoch_ and refit.axes is display.ax_

@@ -338,3 +338,85 @@ def test_diverging_training_stops_with_a_clear_error(params, sample_weight):
         fast(epochs=2, threshold="auto", **params).fit(
             X_MULTI, Y_MULTI, sample_weight=sample_weight
         )
+
+
+@pytest.fixture
+def training_runs(monkeypatch):
+    """Each training run of a fit, as (documents, epochs run, whether it had validation data)."""
+    runs = []
+    run = classifier_module.EpochLoop.run
+
+    def recording(loop, X, *args, validation=None, **kwargs):
+        before = len(loop.history["loss"])
+        best = run(loop, X, *args, validation=validation, **kwargs)
+        runs.append((len(X), len(loop.history["loss"]) - before, validation is not None))
+        return best
+
+    monkeypatch.setattr(classifier_module.EpochLoop, "run", recording)
+    return runs
+
+
+OVERFITTING = dict(epochs=40, early_stopping=True, learning_rate=0.1, validation_fraction=0.3)
+
+
+def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(training_runs):
+    recorder = Recorder()
+    refitted = fast(refit=True, callbacks=[recorder], **OVERFITTING).fit(X_MULTI, Y_MULTI)
+    kept = fast(refit=False, **OVERFITTING).fit(X_MULTI, Y_MULTI)
+    # The held-out run, and all fitted on its held-out documents, are those of refit=False.
+    held_out_run = {key: v for key, v in refitted.history_.items() if key != "refit_loss"}
+    assert held_out_run == kept.history_ and "refit_loss" not in kept.history_
+    epochs_run = len(kept.history_["loss"])
+    assert refitted.best_epoch_ == kept.best_epoch_ < epochs_run
+    np.testing.assert_array_equal(refitted.blend_weights_, kept.blend_weights_)
+    np.testing.assert_array_equal(refitted.threshold_, kept.threshold_)
+    # Then a new network trained the kept epochs on all 60 documents, unseen by callbacks.
+    assert training_runs[:2] == [(42, epochs_run, True), (60, kept.best_epoch_, False)]
+    assert len(refitted.history_["refit_loss"]) == kept.best_epoch_
+    assert sum(call[0] == "train_begin" for call in recorder.calls) == 1
+    assert recorder.model is refitted.model_ is not kept.model_
+    assert np.abs(refitted.predict_proba(X_MULTI) - kept.predict_proba(X_MULTI)).max() > 1e-3
+    # Begun as the held-out run's network was: same initial weights, embedding included.
+    untrained = dict(OVERFITTING, epochs=1, learning_rate=1e-9, linear_term=False, threshold=0.5)
+    begun = [fast(**untrained, refit=refit).fit(X_MULTI, Y_MULTI) for refit in (True, False)]
+    assert "refit_loss" in begun[0].history_
+    np.testing.assert_allclose(*(model.predict_proba(X_MULTI) for model in begun), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("params", "refits"),
+    [
+        (dict(linear_term=False, threshold=0.5), True),
+        (dict(linear_term=False, threshold=None), False),  # tuned on the held-out scores
+        (dict(threshold=0.5), False),  # blended by weights fitted on them
+        (dict(linear_term=False, threshold=0.5, refit=False), False),
+    ],
+)
+def test_auto_refits_the_network_where_nothing_was_fitted_to_its_held_out_scores(
+    training_runs, params, refits
+):
+    model = fast(**{**OVERFITTING, **params}).fit(X_MULTI, Y_MULTI)
+    assert ("refit_loss" in model.history_) is refits
+    assert len(training_runs) == 1 + refits
+    assert model.get_params()["refit"] == params.get("refit", "auto")
+
+
+def test_without_early_stopping_the_refit_trains_every_epoch_and_without_held_out_rows_none(
+    training_runs,
+):
+    fast(epochs=3, early_stopping=False, refit=True).fit(X_MULTI, Y_MULTI)
+    assert training_runs == [(54, 3, True), (60, 3, False)]
+    params = dict(early_stopping=False, linear_term=False, threshold=0.5, refit=True)
+    model = fast(epochs=3, **params).fit(X_MULTI, Y_MULTI)
+    assert training_runs[2:] == [(60, 3, False)] and "refit_loss" not in model.history_
+
+
+def test_a_warm_fit_trains_the_refitted_network_on_and_refits_only_the_linear_term(
+    training_runs,
+):
+    model = fast(epochs=3, refit=True).fit(X_MULTI, Y_MULTI)
+    network, refit_loss, linear = model.model_, model.history_["refit_loss"], model.linear_term_
+    model.set_params(warm_start=True, epochs=2).fit(X_MULTI, Y_MULTI)
+    assert training_runs[2:] == [(54, 2, True)]
+    assert model.model_ is network and model.history_["refit_loss"] == refit_loss
+    assert len(model.history_["loss"]) == 5 and model.linear_term_ is not linear
