@@ -387,14 +387,12 @@ def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(tr
     ("params", "refits"),
     [
         (dict(linear_term=False, threshold=0.5), True),
-        (dict(linear_term=False, threshold=None), False),  # tuned on the held-out scores
-        (dict(threshold=0.5), False),  # blended by weights fitted on them
+        (dict(linear_term=False, threshold=None), True),  # thresholds tuned on the held-out run
+        (dict(threshold=0.5), False),  # blended with a linear term
         (dict(linear_term=False, threshold=0.5, refit=False), False),
     ],
 )
-def test_auto_refits_the_network_where_nothing_was_fitted_to_its_held_out_scores(
-    training_runs, params, refits
-):
+def test_auto_refits_the_network_where_it_decides_alone(training_runs, params, refits):
     model = fast(**{**OVERFITTING, **params}).fit(X_MULTI, Y_MULTI)
     assert ("refit_loss" in model.history_) is refits
     assert len(training_runs) == 1 + refits
