@@ -37,7 +37,11 @@ def suite(args):
     TextCNNClassifier(random_state=seed, **params)); references on the same rows, interleaved
     with ours. On Reuters also the previous defaults (OLD_DEFAULTS, the first seed), the
     reference of the fit-time ratio. --ensemble puts make_multilabel_ensemble(random_state=seed)
-    in the place of ours (multi-label sets only, no old defaults).
+    in the place of ours (multi-label sets only, no old defaults). --scored-words simulates
+    Kim's vocabulary, built from every split: the words of the scored split that no training
+    document has and GloVe has are given to the vectorizer ahead of the training words
+    (``vocabulary=..., extend_vocabulary=True``), so they keep their GloVe rows, never trained,
+    instead of the out-of-vocabulary id (see ``scored_only_glove_words``).
     """
     args.seeds, args.sets = args.seeds or [0], args.sets or list(common.SETS)
     if args.ensemble and set(args.sets) - common.MULTILABEL_SETS:
@@ -83,13 +87,15 @@ def ours_factory(args):
         estimator = getattr(importlib.import_module(module), attribute)
     params, vectorizer_params = json.loads(args.params), json.loads(args.vectorizer_params)
 
-    def make(seed, old=False):
+    def make(seed, old=False, scored_words=None):
         if old:
             return make_pipeline(
                 SequenceVectorizer(), TextCNNClassifier(random_state=seed, **OLD_DEFAULTS)
             )
+        words = {"vocabulary": scored_words, "extend_vocabulary": True} if scored_words else {}
         return make_pipeline(
-            SequenceVectorizer(**vectorizer_params), estimator(random_state=seed, **params)
+            SequenceVectorizer(**{**vectorizer_params, **words}),
+            estimator(random_state=seed, **params),
         )
 
     return make
@@ -115,8 +121,9 @@ def run_set(name, args, make_ours):
     # Rows spread over the split: some sets are sorted by class, and the warm-up needs two.
     spread = np.random.default_rng(0).permutation(len(train))[:64]
     common.warm_up([train[i] for i in spread], y_train[spread])
+    words = scored_only_glove_words(train, scored) if args.scored_words else None
     for seed in args.seeds:
-        results["ours"][seed] = evaluate(make_ours(seed), *data)
+        results["ours"][seed] = evaluate(make_ours(seed, scored_words=words), *data)
         print(f"{name} ours seed {seed}: {results['ours'][seed]}", flush=True)
     linear(linear_names[2:])
     if name == "reuters" and not args.no_old:
@@ -125,6 +132,17 @@ def run_set(name, args, make_ours):
     results.update(summarize(results))
     results.update(multilabel=multilabel, n_train=len(train), n_scored=len(scored))
     return results
+
+
+def scored_only_glove_words(train, scored):
+    """Words of the scored documents that no training document has and GloVe 6B 50d has."""
+    from sk_textcnn import SequenceVectorizer
+    from sk_textcnn._glove import glove_vectors
+
+    seen = SequenceVectorizer().fit(train).vocabulary_
+    words = sorted(set(SequenceVectorizer().fit(scored).vocabulary_) - set(seen))
+    found, _ = glove_vectors(words)
+    return [word for word, has_vector in zip(words, found, strict=True) if has_vector]
 
 
 def summarize(results):
@@ -326,6 +344,7 @@ def options(p):
     p.add_argument("--vectorizer-params", default="{}", help="suite: JSON of SequenceVectorizer's")
     p.add_argument("--estimator", help="suite: module:Class instead of TextCNNClassifier")
     p.add_argument("--ensemble", action="store_true", help="suite: see the mode")
+    p.add_argument("--scored-words", action="store_true", help="suite: see the mode")
     p.add_argument("--no-linear", action="store_true", help="suite: skip the linear references")
     p.add_argument("--no-old", action="store_true", help="suite: skip the old defaults")
     p.add_argument("--n-train", type=int, help="suite: subsample the training rows")
