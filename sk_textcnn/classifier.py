@@ -276,22 +276,24 @@ default="auto"
         does so where at least 200 distinct documents are held out (2,000 documents at
         ``validation_fraction=0.1``), and trains every epoch on fewer, whose loss is too noisy
         to pick the best epoch by (``early_stopping_`` says which). Near that size, cross-
-        validation folds may train every epoch where the refit on all documents stops early:
-        under model selection, set True or False.
+        validation folds may train every epoch where a search's final fit on all documents
+        stops early: under model selection, set True or False.
     refit : bool or "auto", default="auto"
         Once the held-out documents have served early stopping, the blend and the thresholds,
         refit on all training documents, held-out ones included: the linear term, and a new
         network begun from the same embedding start and seed, trained for the epochs the
-        held-out run kept (``best_epoch_``, or every epoch it ran without early stopping).
-        "auto" refits the linear term, and the network where it decides alone (no
-        ``linear_term_``): there the refit gained 0.2 to 0.8 points on the test splits of three
-        sets, while under the blend it gained nothing (-0.3 to +0.1 points on four sets) and
-        nearly doubled Reuters' fit time (README, "Accuracy across kinds of text"). The tuned
-        thresholds, and the blend weights, stay those fitted to the held-out run's network. True
-        refits the network wherever documents were held out; False keeps both models of the
-        held-out run. ``callbacks`` see the held-out run only, whose epochs have validation
-        scores; the refit's losses are ``history_["refit_loss"]``. A warm-started ``fit`` trains
-        its network on and refits only the linear term.
+        held-out run kept (``best_epoch_``, or every epoch it ran without early stopping), its
+        weight average's momentum set for those epochs (``ema_momentum_``). "auto" refits the
+        linear term, and the network where it decides alone (no ``linear_term_``): there the
+        refit gained 0.2 to 0.8 points on the test splits of three sets, while under the blend
+        it gained -0.3 to +0.1 points of the first score on four sets and nearly doubled
+        Reuters' fit time (README, "Accuracy across kinds of text"). The tuned thresholds, and
+        the blend weights, stay those fitted to the held-out run's network. True refits the
+        network wherever documents were held out; False keeps both models of the held-out run.
+        ``callbacks`` see the held-out run only, whose epochs have validation scores (their
+        ``model`` stays its network); the refit's losses are ``history_["refit_loss"]``. A
+        warm-started ``fit`` trains the network it holds on, and refits the linear term only;
+        after a network refit, the documents its new split holds out were all trained on.
     validation_fraction : float in (0, 1), default=0.1
         Share of the distinct training documents held out (stratified per label) when
         ``early_stopping``, ``linear_term`` or threshold tuning needs a validation split.
@@ -389,8 +391,8 @@ default="auto"
         "auto" with enough held-out documents; never where nothing is held out); False after
         ``initialize`` or a first ``partial_fit``.
     best_epoch_ : int
-        With ``early_stopping_``: the epoch whose weights were kept (and, with ``refit``, how
-        many epochs the refitted network trained).
+        With ``early_stopping_``: the epoch whose weights were kept (and, where the network was
+        refitted, how many epochs the new network trained).
     linear_term_ : object or None
         The fitted linear model (see ``linear_term``); None without one, or when the network
         was first built by ``partial_fit``.
@@ -566,9 +568,11 @@ default="auto"
 
     @property
     def current_epoch(self):
-        """Epochs the network has been trained: 0 before ``fit`` or after ``initialize``.
+        """Epochs in ``history_["loss"]``: 0 before ``fit`` or after ``initialize``.
 
-        ``partial_fit`` and ``fit`` with ``warm_start`` count on from it.
+        ``partial_fit`` and ``fit`` with ``warm_start`` count on from it, and append their
+        epochs to ``history_["loss"]``. After a network refit (see ``refit``) it counts the
+        held-out run's epochs; the network held trained ``len(history_["refit_loss"])``.
         """
         return len(self.history_["loss"]) if self.initialized_ else 0
 
@@ -871,9 +875,6 @@ default="auto"
         self.history_ = {"loss": []}
         self._train(X, Y, sample_weight, epochs, rng, refit=True)
         self.history_ = {**held_out_run, "refit_loss": self.history_["loss"]}
-        for callback in self._check_callbacks():
-            # Their reference is to the network the estimator predicts with, not the discarded one.
-            callback.set_model(self.model_)
 
     def _linear_term_can_fit(self, Y, sample_weight):
         """Whether the training rows of positive weight show an SVM two classes (a label

@@ -356,12 +356,29 @@ def training_runs(monkeypatch):
     return runs
 
 
+@pytest.fixture
+def built_networks(monkeypatch):
+    """The arguments and result of each ``build_text_cnn`` call of a fit."""
+    builds = []
+    build = classifier_module.build_text_cnn
+
+    def recording(**kwargs):
+        builds.append((kwargs, build(**kwargs)))
+        return builds[-1][1]
+
+    monkeypatch.setattr(classifier_module, "build_text_cnn", recording)
+    return builds
+
+
 OVERFITTING = dict(epochs=40, early_stopping=True, learning_rate=0.1, validation_fraction=0.3)
 
 
-def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(training_runs):
+def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(
+    training_runs, built_networks
+):
     recorder = Recorder()
     refitted = fast(refit=True, callbacks=[recorder], **OVERFITTING).fit(X_MULTI, Y_MULTI)
+    (held_out_args, held_out_network), (refit_args, refit_network) = built_networks
     kept = fast(refit=False, **OVERFITTING).fit(X_MULTI, Y_MULTI)
     # The held-out run, and all fitted on its held-out documents, are those of refit=False.
     held_out_run = {key: v for key, v in refitted.history_.items() if key != "refit_loss"}
@@ -374,13 +391,55 @@ def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(tr
     assert training_runs[:2] == [(42, epochs_run, True), (60, kept.best_epoch_, False)]
     assert len(refitted.history_["refit_loss"]) == kept.best_epoch_
     assert sum(call[0] == "train_begin" for call in recorder.calls) == 1
-    assert recorder.model is refitted.model_ is not kept.model_
+    # A new network, begun as the held-out run's: same seed, same embedding start.
+    assert refitted.model_ is refit_network is not held_out_network
+    assert refit_args["seed"] == held_out_args["seed"]
+    assert refit_args["pretrained"] is held_out_args["pretrained"]
+    assert recorder.model is held_out_network  # callbacks keep the held-out run's network
     assert np.abs(refitted.predict_proba(X_MULTI) - kept.predict_proba(X_MULTI)).max() > 1e-3
-    # Begun as the held-out run's network was: same initial weights, embedding included.
+    # Same initial weights, embedding included.
     untrained = dict(OVERFITTING, epochs=1, learning_rate=1e-9, linear_term=False, threshold=0.5)
     begun = [fast(**untrained, refit=refit).fit(X_MULTI, Y_MULTI) for refit in (True, False)]
     assert "refit_loss" in begun[0].history_
     np.testing.assert_allclose(*(model.predict_proba(X_MULTI) for model in begun), atol=1e-5)
+
+
+def test_sample_and_class_weights_reach_the_refit(monkeypatch):
+    weights_seen = []
+    run = classifier_module.EpochLoop.run
+
+    def recording(loop, X, Y, sample_weight, *args, **kwargs):
+        weights_seen.append(np.sort(sample_weight))
+        return run(loop, X, Y, sample_weight, *args, **kwargs)
+
+    monkeypatch.setattr(classifier_module.EpochLoop, "run", recording)
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(X_MULTI))
+    params = dict(OVERFITTING, linear_term=False, threshold=0.5)
+    fast(**params).fit(X_MULTI, Y_MULTI, sample_weight=weights)
+    np.testing.assert_allclose(weights_seen[1], np.sort(weights))  # every row, its own weight
+    y = Y_MULTI[:, 0]
+    fast(**params, class_weight={0: 1.0, 1: 3.0}).fit(X_MULTI, y)
+    np.testing.assert_allclose(weights_seen[3], np.sort(np.where(y == 1, 3.0, 1.0)))
+
+
+def test_a_refitted_model_is_reproducible_and_survives_pickling():
+    params = dict(OVERFITTING, linear_term=False, threshold=0.5)
+    first, second = (fast(**params).fit(X_MULTI, Y_MULTI) for _ in range(2))
+    assert "refit_loss" in first.history_
+    np.testing.assert_array_equal(first.predict_proba(X_MULTI), second.predict_proba(X_MULTI))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict_proba(X_MULTI), first.predict_proba(X_MULTI))
+    assert restored.history_ == first.history_
+
+
+def test_a_model_saved_before_refit_existed_takes_auto():
+    model = fast(epochs=1).fit(X_MULTI, Y_MULTI)
+    state = model.__getstate__()
+    del state["refit"]
+    old = object.__new__(type(model))
+    old.__setstate__(state)
+    assert old.get_params()["refit"] == "auto"
+    np.testing.assert_array_equal(old.predict(X_MULTI), model.predict(X_MULTI))
 
 
 @pytest.mark.parametrize(
