@@ -327,19 +327,21 @@ class LinearTerm:
         return scores * self.scale_ + self.offset_
 
     def feature_spans(self, row):
-        """Each feature column of one id row, with the token span ``(start, end)`` of its
-        first occurrence: a feature's whole term is credited there."""
+        """The feature columns of one id row, sorted, and the token span ``[start, end)`` of
+        each one's first occurrence, where a feature's whole term is credited: arrays
+        ``(columns, starts, ends)``."""
         row = self._counted(row)
         known = np.flatnonzero(row > OOV_ID)
-        ids, first = np.unique(row[known], return_index=True)
-        spans = {
-            int(i): (int(known[f]), int(known[f]) + 1) for i, f in zip(ids, first, strict=True)
-        }
+        columns, first = np.unique(row[known], return_index=True)
+        starts, widths = known[first], np.ones(len(columns), dtype=known.dtype)
         if self.bigram_codes_ is not None:
-            _, starts, columns = _known_bigrams(row[None, :], self.n_ids, self.bigram_codes_)
-            for start, column in zip(starts, columns, strict=True):
-                spans.setdefault(int(column), (int(start), int(start) + 2))
-        return spans
+            _, at, bigrams = _known_bigrams(row[None, :], self.n_ids, self.bigram_codes_)
+            # Bigram columns follow the ids' (n_ids + code position): the order stays sorted.
+            bigrams, first = np.unique(bigrams, return_index=True)
+            columns = np.concatenate([columns, bigrams])
+            starts = np.concatenate([starts, at[first]])
+            widths = np.concatenate([widths, np.full(len(first), 2, dtype=widths.dtype)])
+        return columns, starts, starts + widths
 
 
 def platt_scaling(margins, Y, sample_weight=None):

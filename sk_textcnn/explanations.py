@@ -578,11 +578,14 @@ class _ScoreParts:
         features to output ``column``."""
         if self.linear_term is None:
             return [], np.zeros(0)
+        # The row's part of the CSR arrays: scipy's row indexing costs more than the product.
+        stored = slice(self.tfidf.indptr[row], self.tfidf.indptr[row + 1])
+        features, values = self.tfidf.indices[stored], self.tfidf.data[stored]
         if row not in self._spans:  # once per document, whatever the number of labels
-            spans = self.linear_term.feature_spans(self.ids[row])
-            self._spans[row] = [spans[int(j)] for j in self.tfidf[row].indices]
-        values = self.tfidf[row]
-        return self._spans[row], values.data * self.coef[column, values.indices]
+            columns, starts, ends = self.linear_term.feature_spans(self.ids[row])
+            at = np.searchsorted(columns, features)
+            self._spans[row] = list(zip(starts[at], ends[at], strict=True))
+        return self._spans[row], values * self.coef[column, features]
 
 
 class _Windows:

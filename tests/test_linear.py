@@ -250,10 +250,12 @@ def test_feature_spans_credit_each_feature_to_its_first_occurrence():
     term.fit(IDS, np.array([1, 0, 1]), np.ones(3, np.float32))
     (code,) = term.bigram_codes_
     row = np.array([2, 3, 1, 2, 3, 0], dtype=np.int32)
-    spans = term.feature_spans(row)
+    columns, starts, ends = term.feature_spans(row)
+    spans = {int(c): (int(s), int(e)) for c, s, e in zip(columns, starts, ends, strict=True)}
     assert spans == {2: (0, 1), 3: (1, 2), 6: (0, 2)} and code == 2 * 6 + 3
+    assert columns.tolist() == sorted(spans)
     # The columns are those of the TF-IDF features: every nonzero one has a span.
-    assert set(term.features(row[None, :]).indices) == set(spans)
+    np.testing.assert_array_equal(term.features(row[None, :]).indices, columns)
 
 
 def test_a_verbose_fit_reports_the_blend_weights(capsys):
