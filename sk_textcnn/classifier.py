@@ -285,7 +285,7 @@ default="auto"
         held-out run kept (``best_epoch_``, or every epoch it ran without early stopping), its
         weight average's momentum set for those epochs (``ema_momentum_``). "auto" refits the
         linear term, and the network where it decides alone (no ``linear_term_``): there the
-        refit gained 0.2 to 0.8 points on the test splits of three sets, while under the blend
+        refit gained 0.2 to 0.8 points on the test splits of all five sets, while under the blend
         it gained -0.3 to +0.1 points of the first score on four sets and nearly doubled
         Reuters' fit time (README, "Accuracy across kinds of text"). The tuned thresholds, and
         the blend weights, stay those fitted to the held-out run's network. True refits the
