@@ -340,16 +340,23 @@ def test_diverging_training_stops_with_a_clear_error(params, sample_weight):
         )
 
 
+class TrainingRun(tuple):
+    """(documents, epochs run, whether it had validation data), and its ``sample_weight``."""
+
+
 @pytest.fixture
 def training_runs(monkeypatch):
-    """Each training run of a fit, as (documents, epochs run, whether it had validation data)."""
+    """Each training run of a fit, as a TrainingRun."""
     runs = []
     run = classifier_module.EpochLoop.run
 
-    def recording(loop, X, *args, validation=None, **kwargs):
+    def recording(loop, X, Y, sample_weight, *args, validation=None, **kwargs):
         before = len(loop.history["loss"])
-        best = run(loop, X, *args, validation=validation, **kwargs)
-        runs.append((len(X), len(loop.history["loss"]) - before, validation is not None))
+        best = run(loop, X, Y, sample_weight, *args, validation=validation, **kwargs)
+        runs.append(
+            TrainingRun((len(X), len(loop.history["loss"]) - before, validation is not None))
+        )
+        runs[-1].sample_weight = sample_weight
         return best
 
     monkeypatch.setattr(classifier_module.EpochLoop, "run", recording)
@@ -404,22 +411,17 @@ def test_the_refit_trains_a_new_network_on_every_document_for_the_kept_epochs(
     np.testing.assert_allclose(*(model.predict_proba(X_MULTI) for model in begun), atol=1e-5)
 
 
-def test_sample_and_class_weights_reach_the_refit(monkeypatch):
-    weights_seen = []
-    run = classifier_module.EpochLoop.run
-
-    def recording(loop, X, Y, sample_weight, *args, **kwargs):
-        weights_seen.append(np.sort(sample_weight))
-        return run(loop, X, Y, sample_weight, *args, **kwargs)
-
-    monkeypatch.setattr(classifier_module.EpochLoop, "run", recording)
+def test_sample_and_class_weights_reach_the_refit(training_runs):
     weights = np.random.RandomState(0).uniform(0.5, 2.0, len(X_MULTI))
     params = dict(OVERFITTING, linear_term=False, threshold=0.5)
     fast(**params).fit(X_MULTI, Y_MULTI, sample_weight=weights)
-    np.testing.assert_allclose(weights_seen[1], np.sort(weights))  # every row, its own weight
+    refit = training_runs[1]
+    assert refit == (60, refit[1], False)  # every row, its own weight
+    np.testing.assert_allclose(np.sort(refit.sample_weight), np.sort(weights))
     y = Y_MULTI[:, 0]
     fast(**params, class_weight={0: 1.0, 1: 3.0}).fit(X_MULTI, y)
-    np.testing.assert_allclose(weights_seen[3], np.sort(np.where(y == 1, 3.0, 1.0)))
+    expected = np.sort(np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_allclose(np.sort(training_runs[3].sample_weight), expected)
 
 
 def test_a_refitted_model_is_reproducible_and_survives_pickling():
