@@ -197,6 +197,12 @@ def label_decisions(proba, thresholds, *, at_least_one_label=False):
         )
     if not (np.isfinite(thresholds) & (thresholds >= 0) & (thresholds <= 1)).all():
         raise ValueError(f"thresholds must lie in [0, 1]; got {thresholds.tolist()!r}.")
+    if not np.isfinite(proba).all():
+        row, column = np.argwhere(~np.isfinite(proba))[0]
+        # argmax would pick a NaN as the most probable label.
+        raise ValueError(
+            f"proba must be finite; sample {row}, label {column} has {proba[row, column]}."
+        )
     decisions = (proba >= thresholds).astype(int)
     if at_least_one_label and proba.shape[1]:
         empty = np.flatnonzero(decisions.sum(axis=1) == 0)

@@ -5,7 +5,6 @@ import copy
 import inspect
 import os
 import sys
-import tempfile
 import warnings
 import weakref
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from sk_textcnn import _glove
+from sk_textcnn._atomic import replaced_on_success
 from sk_textcnn._batching import predict_in_batches
 from sk_textcnn._compat import (
     HasMethods,
@@ -1434,14 +1434,10 @@ default="auto"
                 f"export_network writes the native Keras format, so path must end in '.keras'; "
                 f"got {str(path)!r}."
             )
-        # Written beside the destination and renamed, so a failure leaves no partial file.
-        with tempfile.TemporaryDirectory(dir=path.parent) as folder:
-            temporary = Path(folder) / path.name
-            with warnings.catch_warnings():
-                # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
-                warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
-                self.model_.save(temporary)
-            os.replace(temporary, path)
+        with replaced_on_success(path) as temporary, warnings.catch_warnings():
+            # Keras 3.15's saving under NumPy 2 warns about its own __array__ signature.
+            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+            self.model_.save(temporary)
 
     def __getstate__(self):
         state = self.__dict__.copy()

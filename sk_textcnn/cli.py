@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import warnings
 import zipfile
 from contextlib import contextmanager, nullcontext
@@ -31,6 +30,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from sk_textcnn import SequenceVectorizer, TextCNNClassifier, load, make_multilabel_ensemble, save
+from sk_textcnn._atomic import replaced_on_success
 from sk_textcnn._text_data import FORMATS, STDIN, DataError, iter_documents, read_labelled
 from sk_textcnn._version import __version__
 
@@ -114,35 +114,24 @@ def _apply_settings(model, classifier, settings):
 
 
 def _check_folder_of(path):
-    """Refuse an output path whose folder is missing, before any work is done."""
-    if path is not None and not Path(path).parent.is_dir():
+    """Refuse an output path whose folder is missing, or that is a folder, before any work."""
+    if path is None:
+        return
+    if not Path(path).parent.is_dir():
         raise CommandError(f"{path}: folder {Path(path).parent} does not exist.")
+    if Path(path).is_dir():
+        raise CommandError(f"{path} is a folder; give the path of a file to write.")
 
 
 @contextmanager
 def _atomic_file(path, mode="w"):
     """An open temporary file beside ``path``, renamed to ``path`` only once fully written."""
-    path = Path(path)
     _check_folder_of(path)
-    handle = tempfile.NamedTemporaryFile(
-        mode,
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-        encoding=None if "b" in mode else "utf-8",
-    )
-    try:
-        with handle:
-            yield handle
-        umask = os.umask(0)
-        os.umask(umask)
-        # NamedTemporaryFile creates the file private; give it the usual permissions.
-        os.chmod(handle.name, 0o666 & ~umask)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with (
+        replaced_on_success(path) as temporary,
+        open(temporary, mode, encoding=None if "b" in mode else "utf-8") as handle,
+    ):
+        yield handle
 
 
 def _save_model(path, model, labels, multilabel):

@@ -7,12 +7,12 @@ that skops trusts by default (Python's, NumPy's, SciPy's and scikit-learn's) and
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 import skops.io
 
 from sk_textcnn import classifier
+from sk_textcnn._atomic import replaced_on_success
 from sk_textcnn._linear import LinearTerm
 from sk_textcnn._target_labels import TargetLabelEncoder
 from sk_textcnn.ensemble import MultiLabelVotingClassifier
@@ -92,17 +92,8 @@ def save(model, file):
     if hasattr(file, "write"):
         file.write(data)
         return
-    path = Path(file)
-    # Written beside the destination and renamed, so that a failure leaves no partial file
-    # and an earlier model at that path intact.
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as f:
-            f.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_on_success(file) as temporary:
+        temporary.write_bytes(data)
 
 
 def load(file):

@@ -200,11 +200,18 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         A generator, so that ``transform`` turns each token list into ids while it is still
         in cache, rather than collecting every list first.
         """
-        if self.tokenizer is None and re.compile(self.token_pattern).groups > 1:
-            raise ValueError(
-                f"token_pattern={self.token_pattern!r} has "
-                f"{re.compile(self.token_pattern).groups} capturing groups; use at most one."
-            )
+        if self.tokenizer is None:
+            try:
+                groups = re.compile(self.token_pattern).groups
+            except re.error as error:
+                raise ValueError(
+                    f"token_pattern={self.token_pattern!r} is not a regular expression: {error}."
+                ) from None
+            if groups > 1:
+                raise ValueError(
+                    f"token_pattern={self.token_pattern!r} has {groups} capturing groups; use "
+                    "at most one."
+                )
         words = CountVectorizer(
             lowercase=self.lowercase,
             preprocessor=self.preprocessor,
@@ -272,6 +279,13 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 first = max(self.vocabulary_.values()) + 1
                 self.vocabulary_.update({t: i for i, t in enumerate(tokens, start=first)})
         self.n_ids_ = max(self.vocabulary_.values()) + 1
+        largest = np.iinfo(np.dtype(self.dtype)).max
+        if self.n_ids_ - 1 > largest:
+            raise ValueError(
+                f"The largest id, {self.n_ids_ - 1}, does not fit dtype={np.dtype(self.dtype)} "
+                f"(at most {largest}): give a wider dtype, a smaller vocabulary or "
+                "max_features."
+            )
         # The token of each id, carried by every matrix transform returns (see TokenIds).
         self._id_tokens = np.full(self.n_ids_, None, dtype=object)
         self._id_tokens[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
@@ -413,10 +427,11 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
                 f"X must be a 2-D array of non-negative integer ids, got shape {X.shape} "
                 f"({X.dtype})."
             )
-        id_to_token = np.full(max(self.n_ids_, int(X.max(initial=0)) + 1), OOV_TOKEN, object)
+        # One row past the vocabulary stands for every id beyond it: no table sized by X.max().
+        id_to_token = np.full(self.n_ids_ + 1, OOV_TOKEN, object)
         known = self._id_tokens != None  # noqa: E711 (elementwise)
         id_to_token[: self.n_ids_][known] = self._id_tokens[known]
-        return [id_to_token[row[row != PAD_ID]].tolist() for row in X]
+        return [id_to_token[np.minimum(row[row != PAD_ID], self.n_ids_)].tolist() for row in X]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the token positions.

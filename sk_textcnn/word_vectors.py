@@ -23,6 +23,8 @@ from typing import IO, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from sk_textcnn._atomic import replaced_on_success
+
 __all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
 
 _READ_FORMATS = ("auto", "glove", "word2vec", "word2vec-binary")
@@ -57,6 +59,14 @@ def _open(path: str | os.PathLike, mode: str) -> IO[bytes]:
     if name.endswith(".bz2"):
         return bz2.open(path, mode)
     return open(path, mode)
+
+
+def _encodes(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_binary_name(path: str | os.PathLike) -> bool:
@@ -378,7 +388,8 @@ def save_word_vectors(
     Parameters
     ----------
     path : str or os.PathLike
-        File to write.  A ``.gz`` or ``.bz2`` suffix selects gzip or bz2 compression.
+        File to write, whole or not at all (an earlier file there stays as it was if the
+        write fails).  A ``.gz`` or ``.bz2`` suffix selects gzip or bz2 compression.
     words : sequence of str
         The words, non-empty, without spaces or newlines, and not starting with a byte-order
         mark (U+FEFF, which the reader skips).
@@ -400,7 +411,8 @@ def save_word_vectors(
     ------
     ValueError
         If ``format`` is unknown, ``vectors`` is not a non-empty 2-D array with one row per
-        word, or a word is empty, contains a space or a newline or starts with U+FEFF.
+        word, or a word is empty, contains a space or a newline, starts with U+FEFF or holds
+        a character UTF-8 cannot encode (a lone surrogate). The file is then not touched.
 
     Examples
     --------
@@ -425,10 +437,12 @@ def save_word_vectors(
             or " " in word
             or "\n" in word
             or word.startswith(_BOM)
+            or not _encodes(word)
         ):
             raise ValueError(
-                "words must be non-empty strings without spaces or newlines, not starting with "
-                f"a byte-order mark (U+FEFF): {word!r}"
+                "words must be non-empty strings of UTF-8-encodable characters (no lone "
+                "surrogates) without spaces or newlines, not starting with a byte-order mark "
+                f"(U+FEFF): {word!r}"
             )
     n_words, dim = array.shape
     if fmt == "word2vec-binary":
@@ -449,7 +463,8 @@ def save_word_vectors(
             (word + row_format % tuple(row)).encode("utf-8")
             for word, row in zip(words, array.tolist(), strict=True)
         )
-    with _open(path, "wb") as fh:
+    # Written whole or not at all: a failure leaves an earlier file at path as it was.
+    with replaced_on_success(path) as temporary, _open(temporary, "wb") as fh:
         if fmt != "glove":
             fh.write(f"{n_words} {dim}\n".encode("ascii"))
         batch: list[bytes] = []

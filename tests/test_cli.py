@@ -511,6 +511,14 @@ def bad_inputs(folder, model):
             ["train", data, "--model", folder / "no" / "m.skops", "--set", "epochs=1"],
             ["does not exist"],
         ),
+        "output is a folder": (
+            ["train", data, "--model", folder, "--set", "epochs=1"],
+            [f"{folder} is a folder"],
+        ),
+        "bad token pattern": (
+            ["train", data, "--model", out, "--set", "sequencevectorizer__token_pattern=("],
+            ["token_pattern='('", "not a regular expression"],
+        ),
         "one class": (
             [
                 "train",
@@ -530,7 +538,8 @@ BAD_CASES = [
     "not utf-8", "unknown format", "missing model", "pickle", "foreign pickle", "foreign skops",
     "untrusted type", "not a model file", "not a pickle",
     "unknown --set", "bad --set value", "bad nested --set", "bad filter sizes",
-    "--set without =", "missing output folder", "one class",
+    "--set without =", "missing output folder", "output is a folder", "bad token pattern",
+    "one class",
 ]  # fmt: skip
 
 

@@ -38,9 +38,10 @@ def test_label_decisions_give_empty_rows_their_most_probable_label():
         (np.ones((2, 2)), [0.5, np.nan], r"thresholds must lie in \[0, 1\]; got \[0.5, nan\]"),
         (np.ones((2, 2)), 1.5, r"thresholds must lie in \[0, 1\]"),
         (np.ones((2, 2)), [-0.1, 0.5], r"thresholds must lie in \[0, 1\]"),
+        ([[0.2, 0.1], [np.nan, 0.2]], 0.5, r"proba must be finite; sample 1, label 0 has nan"),
     ],
 )
-def test_label_decisions_rejects_mismatched_shapes(proba, thresholds, match):
+def test_label_decisions_rejects_bad_input(proba, thresholds, match):
     with pytest.raises(ValueError, match=match):
         label_decisions(proba, thresholds)
 

@@ -72,6 +72,10 @@ def test_inverse_transform_round_trips_in_vocabulary_tokens():
     tokens = vectorizer.inverse_transform(vectorizer.transform(CORPUS))
     assert tokens[0] == ["the", "cat", "sat", "on", "the", "mat"]
     assert tokens[3] == []
+    # Ids past the vocabulary, however large, read as "<oov>" (no table sized by the largest).
+    far = np.array([[2, vectorizer.n_ids_, 10**12, 0]], dtype=np.int64)
+    first = {i: token for token, i in vectorizer.vocabulary_.items()}[2]
+    assert vectorizer.inverse_transform(far) == [[first, "<oov>", "<oov>"]]
 
 
 @pytest.mark.parametrize(
@@ -197,11 +201,23 @@ def test_empty_vocabulary_is_an_error():
         ({"max_features": 0}, "max_features"),
         ({"dtype": np.float32}, "dtype must be an integer"),
         ({"token_pattern": r"(a)(b)"}, "capturing groups"),
+        ({"token_pattern": "("}, r"token_pattern='\(' is not a regular expression"),
+        ({"dtype": np.int8, "vocabulary": {"a": 300}}, r"300, does not fit dtype=int8"),
+        ({"vocabulary": {"a": 10**10}}, r"10000000000, does not fit dtype=int32"),
     ],
 )
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         SequenceVectorizer(**params).fit(CORPUS)
+
+
+def test_a_learned_vocabulary_too_large_for_dtype_is_refused():
+    documents = [" ".join(f"w{i}" for i in range(300))]
+    assert SequenceVectorizer(dtype=np.uint16).fit(documents).n_ids_ == 302
+    with pytest.raises(
+        ValueError, match=r"largest id, 301, does not fit dtype=uint8 \(at most 255"
+    ):
+        SequenceVectorizer(dtype=np.uint8).fit(documents)
 
 
 def test_transform_before_fit():

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sk_textcnn import word_vectors
 from sk_textcnn.word_vectors import WordVectors, load_word_vectors, save_word_vectors
 
 WORDS = ["the", "cat", "sat", "on", "mat"]
@@ -499,13 +500,37 @@ def test_missing_file_raises_file_not_found(tmp_path):
         (["a\nb"], [[1.0]]),  # newline in word
         ([""], [[1.0]]),  # empty word
         (["ok", "\ufeffa"], [[1.0], [2.0]]),  # a byte-order mark, which the reader skips
+        (["ok", "\udcff"], [[1.0], [2.0]]),  # a lone surrogate, which UTF-8 cannot encode
     ],
 )
 def test_save_rejects_bad_input(tmp_path, words, vectors):
-    message = "vectors must be a non-empty 2-D array|words must be non-empty strings without"
+    message = "vectors must be a non-empty 2-D array|words must be non-empty strings"
     with pytest.raises(ValueError, match=message):
         save_word_vectors(tmp_path / "x.txt", words, vectors)
     assert not (tmp_path / "x.txt").exists()
+    save_word_vectors(tmp_path / "x.txt", ["earlier"], [[1.0]])
+    with pytest.raises(ValueError, match=message):
+        save_word_vectors(tmp_path / "x.txt", words, vectors)
+    assert load_word_vectors(tmp_path / "x.txt").words == ["earlier"]
+
+
+@pytest.mark.parametrize("name", ["x.txt", "x.txt.gz"])
+def test_a_write_that_fails_midway_leaves_the_earlier_file_and_nothing_else(
+    tmp_path, monkeypatch, name
+):
+    save_word_vectors(tmp_path / name, ["earlier"], [[1.0]])
+    before = (tmp_path / name).read_bytes()
+
+    def fail(value):
+        raise KeyboardInterrupt
+
+    # The one-column writer formats each value with _decimal: the second word fails.
+    calls = iter([lambda value: "1.0", fail])
+    monkeypatch.setattr(word_vectors, "_decimal", lambda value: next(calls)(value))
+    with pytest.raises(KeyboardInterrupt):
+        save_word_vectors(tmp_path / name, ["a", "b"], [[1.0], [2.0]])
+    assert (tmp_path / name).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 # --------------------------------------------------------------------------- property test
