@@ -711,6 +711,11 @@ default="auto"
             raise ValueError(f"threshold values must lie in [0, 1]; got {self.threshold!r}.")
         return np.broadcast_to(threshold, (n_outputs,)).copy()
 
+    def _applied_thresholds(self):
+        """The thresholds ``predict`` applies now: those tuned by fit, or ``threshold`` as set
+        since (``set_params(threshold=...)`` acts without a refit)."""
+        return self.threshold_ if self._tunes_thresholds() else self._check_threshold()
+
     def _tunes_thresholds(self):
         """Whether fit tunes thresholds: "auto", or the default None on a multi-label target."""
         if self.threshold is None:
@@ -1330,7 +1335,7 @@ default="auto"
         if self.target_type_ == "multiclass":
             self._check_threshold()  # one set_params made meaningless is refused as fit does
             return self.classes_[outputs.argmax(axis=1)]
-        threshold = self.threshold_ if self._tunes_thresholds() else self._check_threshold()
+        threshold = self._applied_thresholds()
         if self.target_type_ == "binary":
             return self.classes_[(outputs[:, 0] >= threshold[0]).astype(int)]
         decisions = predicted_indicator(

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
+from sk_textcnn._multilabel import fitted_on_label_lists, is_label_lists, label_indicator
 from sk_textcnn._threshold_tuning import f1_at
 
 __all__ = ["HistoryDisplay", "LabelF1Display", "ThresholdDisplay"]
@@ -68,6 +69,8 @@ def _trained_with_history(estimator):
 def _model_thresholds(estimator, n_labels):
     """The thresholds ``predict`` applies, one per label, or None if it has none to show."""
     estimator = _final_step(estimator)
+    if hasattr(estimator, "_applied_thresholds"):  # a TextCNNClassifier: threshold may be newer
+        return np.broadcast_to(estimator._applied_thresholds(), (n_labels,)).astype(float)
     for attribute in ("thresholds_", "threshold_"):
         if hasattr(estimator, attribute):
             return np.broadcast_to(
@@ -77,6 +80,20 @@ def _model_thresholds(estimator, n_labels):
     if isinstance(threshold, Real) and not isinstance(threshold, bool):
         return np.full(n_labels, float(threshold))
     return None
+
+
+def _label_list_targets(estimator, y, y_pred=None):
+    """``(y, y_pred, label names)`` with label lists (given as ``y``, or predicted by a model
+    fitted on them) as indicator matrices over the model's ``classes_``; as given otherwise,
+    with no names."""
+    fitted_on_lists = fitted_on_label_lists(_final_step(estimator))
+    if not (fitted_on_lists or is_label_lists(y)):
+        return y, y_pred, None
+    classes = np.asarray(estimator.classes_)
+    y = label_indicator(y, classes) if is_label_lists(y) else y
+    if fitted_on_lists and y_pred is not None:
+        y_pred = label_indicator(y_pred, classes)
+    return y, y_pred, classes if fitted_on_lists else None
 
 
 def _indicator(y):
@@ -288,8 +305,10 @@ class LabelF1Display:
             A fitted classifier or a pipeline ending in one.
         X : array-like or list of str
             Input to ``estimator.predict``, e.g. raw documents for a text pipeline.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            True labels, or a multi-label indicator matrix.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            True labels, a multi-label indicator matrix, or one list of labels per sample;
+            for a model fitted on label lists, its predictions and (by default) the label
+            names are its ``classes_``.
         label_names : array-like, default=None
             See :meth:`from_predictions`.
         ax : matplotlib Axes, default=None
@@ -302,10 +321,11 @@ class LabelF1Display:
         display : LabelF1Display
         """
         check_is_fitted(estimator)
+        y, y_pred, names = _label_list_targets(estimator, y, estimator.predict(X))
         return cls.from_predictions(
             y,
-            estimator.predict(X),
-            label_names=label_names,
+            y_pred,
+            label_names=names if label_names is None else label_names,
             ax=ax,
             name=name or _estimator_name(estimator),
         )
@@ -473,8 +493,9 @@ class ThresholdDisplay:
             thresholds are read from ``thresholds_``, ``threshold_`` or a float ``threshold``.
         X : array-like or list of str
             Input to ``estimator.predict_proba``.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Binary labels, or a multi-label indicator matrix.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or list of label lists
+            Binary labels, a multi-label indicator matrix, or one list of labels per sample
+            (the label names then default to a label-list model's ``classes_``).
         label_names, max_labels, ax, name
             See :meth:`from_predictions`.
 
@@ -483,6 +504,7 @@ class ThresholdDisplay:
         display : ThresholdDisplay
         """
         check_is_fitted(estimator)
+        y, _, names = _label_list_targets(estimator, y)
         target_type = type_of_target(y, input_name="y")
         proba = estimator.predict_proba(X)
         name = name or _estimator_name(estimator)
@@ -492,7 +514,7 @@ class ThresholdDisplay:
                 y,
                 proba,
                 thresholds=thresholds,
-                label_names=label_names,
+                label_names=names if label_names is None else label_names,
                 max_labels=max_labels,
                 ax=ax,
                 name=name,

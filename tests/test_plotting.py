@@ -1,5 +1,6 @@
 """HistoryDisplay, LabelF1Display and ThresholdDisplay: what they draw, from what."""
 
+import pickle
 import sys
 
 import numpy as np
@@ -130,6 +131,25 @@ def test_label_f1_bars_follow_support(multilabel_pipeline):
     assert display.ax_.get_title() == "TextCNNClassifier"
 
 
+def test_label_f1_and_thresholds_of_a_model_fitted_on_label_lists():
+    lists = [tuple(np.array(NAMES)[row == 1]) for row in TOPICS]
+    classifier = TextCNNClassifier(**FAST, early_stopping=False, linear_term=False, random_state=0)
+    model = make_pipeline(SequenceVectorizer(), classifier).fit(TEXTS, lists)
+    classes = model.classes_.tolist()
+    assert classes == sorted(NAMES)
+    indicator = TOPICS[:, [NAMES.index(name) for name in classes]]
+    predicted = np.array([[name in labels for name in classes] for labels in model.predict(TEXTS)])
+    f1 = f1_score(indicator, predicted, average=None, zero_division=0)
+    order = np.argsort(-indicator.sum(axis=0), kind="stable")
+    for y in (lists, indicator):  # label lists, or their indicator over classes_
+        display = LabelF1Display.from_estimator(model, TEXTS, y)
+        np.testing.assert_allclose([bar.get_height() for bar in display.bars_], f1[order])
+        ticks = [tick.get_text() for tick in display.ax_.get_xticklabels()]
+        assert ticks == [classes[j] for j in order]
+    display = ThresholdDisplay.from_estimator(model, TEXTS, lists)
+    assert sorted(line.get_label() for line in display.lines_) == sorted(classes)
+
+
 def test_label_f1_from_class_labels_keeps_the_given_order():
     y_true = ["b", "a", "a", "c", "a", "b"]
     y_pred = ["b", "a", "c", "c", "a", "a"]
@@ -180,6 +200,17 @@ def test_thresholds_of_a_binary_model(binary_pipeline):
     assert mark.get_xdata()[0] == 0.5
     proba = binary_pipeline.predict_proba(TEXTS)[:, 1]
     assert mark.get_ydata()[0] == pytest.approx(f1_at(LABELS == "pos", proba, 0.5))
+
+
+def test_thresholds_mark_the_threshold_set_after_fit(binary_pipeline):
+    # set_params(threshold=...) acts without a refit: the mark follows what predict applies.
+    moved = pickle.loads(pickle.dumps(binary_pipeline))  # a copy: the fixture is shared
+    moved.set_params(textcnnclassifier__threshold=0.9)
+    proba = moved.predict_proba(TEXTS)[:, 1]
+    np.testing.assert_array_equal(moved.predict(TEXTS) == "pos", proba >= 0.9)
+    display = ThresholdDisplay.from_estimator(moved, TEXTS, LABELS)
+    np.testing.assert_array_equal(display.model_thresholds, [0.9])
+    assert display.marks_[0].get_ydata()[0] == pytest.approx(f1_at(LABELS == "pos", proba, 0.9))
 
 
 def test_thresholds_read_tuned_thresholds_and_draw_the_most_frequent_labels():
