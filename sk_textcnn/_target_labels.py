@@ -6,6 +6,8 @@ every later ``y`` with them, so ``fit``, ``partial_fit``, warm starts and ``scor
 what a label is.
 """
 
+from collections.abc import Iterable
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -19,6 +21,21 @@ from sk_textcnn._multilabel import (
     label_indicator,
     label_lists,
 )
+
+
+def _check_not_partly_label_lists(y):
+    """Refuse a ``y`` that holds label lists for some samples and single labels for others,
+    naming one of each (NumPy would only say that the sequences are inhomogeneous)."""
+    if isinstance(y, (str, bytes, np.ndarray)) or sp.issparse(y) or not isinstance(y, Iterable):
+        return
+    is_list = [isinstance(labels, (list, tuple, set, frozenset)) for labels in y]
+    if any(is_list) and not all(is_list):
+        first_list, first_label = is_list.index(True), is_list.index(False)
+        raise ValueError(
+            f"y mixes label lists with single labels: sample {first_list} is "
+            f"{list(y)[first_list]!r} and sample {first_label} is {list(y)[first_label]!r}. "
+            "Give one list (tuple, set) of labels per sample, or one label per sample."
+        )
 
 
 def _check_label_types(y):
@@ -91,6 +108,7 @@ class TargetLabelEncoder(TransformerMixin, BaseEstimator):
             self.target_type_ = "multilabel-indicator"
             self.classes_, _ = fit_label_lists(y, classes)
             return self
+        _check_not_partly_label_lists(y)
         _check_label_types(y)
         check_classification_targets(y)
         self.target_type_ = type_of_target(y, input_name="y")

@@ -48,6 +48,11 @@ def test_a_sparse_indicator_is_remembered_for_predictions():
         (np.array(["a", 1], dtype=object), TypeError, "mixes labels of different types"),
         (np.array([[0, 2], [1, 0]]), ValueError, "got a multiclass-multioutput target"),
         (np.array([[0, 2], [2, 0]]), ValueError, "indicator matrix of 0 and 1"),
+        (
+            ["ab", "ab", ["x"], ("y", "x")],
+            ValueError,
+            r"mixes label lists with single labels: sample 2 is \['x'\] and sample 0 is 'ab'",
+        ),
     ],
 )
 def test_targets_it_cannot_encode_are_refused_by_name(y, error, message):
