@@ -179,6 +179,12 @@ class MultiLabelVotingClassifier(ClassifierMixin, _BaseComposition):
             The fitted classifier.
         """
         y = multilabel_target(self, X, y)
+        for item in self.estimators:
+            pair = isinstance(item, (tuple, list)) and len(item) == 2
+            if not (pair and isinstance(item[0], str)):
+                raise ValueError(
+                    f"estimators must be a list of (name, estimator) pairs; got {item!r} in it."
+                )
         names = [name for name, _ in self.estimators]
         if not names or len(set(names)) != len(names):
             raise ValueError(

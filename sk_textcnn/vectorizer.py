@@ -322,6 +322,11 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
             if len(set(ids)) != len(ids):
                 raise ValueError("vocabulary maps two tokens to the same id.")
         else:
+            if isinstance(self.vocabulary, (str, bytes)):  # iterating it gives its characters
+                raise ValueError(
+                    f"vocabulary must be a mapping or an iterable of tokens, not a string; got "
+                    f"{self.vocabulary!r}. Wrap one token in a list: [{self.vocabulary!r}]."
+                )
             tokens = list(self.vocabulary)
             vocabulary = {token: i for i, token in enumerate(tokens, start=FIRST_LEARNED_ID)}
             if len(vocabulary) != len(tokens):

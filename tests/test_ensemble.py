@@ -121,6 +121,8 @@ def test_raw_text_members_pickle_and_threshold_tuning():
     [
         ([], None, "at least one"),
         ([("a", KNeighborsClassifier()), ("a", KNeighborsClassifier())], None, "unique names"),
+        ([KNeighborsClassifier()], None, r"list of \(name, estimator\) pairs; got KNeighbors"),
+        ([(1, KNeighborsClassifier())], None, r"pairs; got \(1, KNeighborsClassifier\(\)\)"),
         ([("a", KNeighborsClassifier())], [1, 2], "one finite non-negative value per estimator"),
         ([("a", KNeighborsClassifier())], [-1], "one finite non-negative value per estimator"),
         ([("a", KNeighborsClassifier())], [np.nan], "one finite non-negative value per estimator"),

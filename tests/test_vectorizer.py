@@ -122,6 +122,7 @@ def test_fixed_vocabulary_list_and_mapping():
         ({"cat": 2, "dog": 2}, "same id"),
         (["cat", "cat"], "'cat' twice"),
         ([], "vocabulary is empty"),
+        ("cat", r"not a string; got 'cat'. Wrap one token in a list: \['cat'\]"),
     ],
 )
 def test_bad_fixed_vocabulary(vocabulary, match):
