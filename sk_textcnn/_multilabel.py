@@ -70,14 +70,22 @@ def multilabel_score(estimator, X, y, sample_weight=None):
     """``ClassifierMixin.score`` (subset accuracy for multi-label targets), where ``y`` or the
     predictions may be label lists."""
     check_is_fitted(estimator)
-    given_lists = is_label_lists(y)
-    if not (given_lists or fitted_on_label_lists(estimator)):
+    if not (is_label_lists(y) or fitted_on_label_lists(estimator)):
         return ClassifierMixin.score(estimator, X, y, sample_weight)
-    Y = label_indicator(y, estimator.classes_) if given_lists else y
-    predicted = estimator.predict(X)
-    if fitted_on_label_lists(estimator):
-        predicted = label_indicator(predicted, estimator.classes_)
+    Y, predicted = label_list_indicators(estimator, y, estimator.predict(X))
     return accuracy_score(Y, predicted, sample_weight=sample_weight)
+
+
+def label_list_indicators(classifier, y, predicted=None):
+    """``y`` and ``predicted`` as indicator matrices over ``classifier.classes_``: ``y`` where
+    it holds label lists, ``predicted`` where ``classifier`` was fitted on them (and predicts
+    them); otherwise as given."""
+    classes = np.asarray(classifier.classes_)
+    if is_label_lists(y):
+        y = label_indicator(y, classes)
+    if predicted is not None and fitted_on_label_lists(classifier):
+        predicted = label_indicator(predicted, classes)
+    return y, predicted
 
 
 def multilabel_target(estimator, X, y):

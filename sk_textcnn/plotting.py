@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
-from sk_textcnn._multilabel import fitted_on_label_lists, is_label_lists, label_indicator
+from sk_textcnn._multilabel import fitted_on_label_lists, is_label_lists, label_list_indicators
 from sk_textcnn._threshold_tuning import f1_at
 
 __all__ = ["HistoryDisplay", "LabelF1Display", "ThresholdDisplay"]
@@ -86,14 +86,11 @@ def _label_list_targets(estimator, y, y_pred=None):
     """``(y, y_pred, label names)`` with label lists (given as ``y``, or predicted by a model
     fitted on them) as indicator matrices over the model's ``classes_``; as given otherwise,
     with no names."""
-    fitted_on_lists = fitted_on_label_lists(_final_step(estimator))
-    if not (fitted_on_lists or is_label_lists(y)):
+    final = _final_step(estimator)
+    if not (fitted_on_label_lists(final) or is_label_lists(y)):
         return y, y_pred, None
-    classes = np.asarray(estimator.classes_)
-    y = label_indicator(y, classes) if is_label_lists(y) else y
-    if fitted_on_lists and y_pred is not None:
-        y_pred = label_indicator(y_pred, classes)
-    return y, y_pred, classes if fitted_on_lists else None
+    y, y_pred = label_list_indicators(final, y, y_pred)
+    return y, y_pred, np.asarray(final.classes_) if fitted_on_label_lists(final) else None
 
 
 def _indicator(y):
